@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Scrubbing: no page reaches a new user holding bytes it must not see.
+ *
+ * The rule (DESIGN.md §2, issue "Foundation"): a page freed by a domain is
+ * zeroed before any other domain or xhv reads it; a page freed by xhv is
+ * zeroed before a domain reads it. Pages are scrubbed when allocated, on
+ * the allocating thread and outside heap_lock: the chunk is already off
+ * the free lists, so no one else can reach it.
+ *
+ * Large chunks are scrubbed by punching them out of the memfd, which zeroes
+ * them and gives the memory back to the host in one call; small ones are
+ * cleared with memset.
+ */
+#include <fcntl.h>
+#include <string.h>
+
+#include "mm/private.h"
+
+#define SCRUB_PUNCH_ORDER 9 /* 2 MiB and up: punch rather than memset */
+
+static bool punch(mfn_t mfn, uint64_t nr)
+{
+    return fallocate(machine.memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                     (off_t)(mfn << PAGE_SHIFT), (off_t)(nr << PAGE_SHIFT)) ==
+           0;
+}
+
+void scrub_chunk(mfn_t mfn, unsigned int order, uint64_t dirt, uint64_t mask)
+{
+    uint64_t n, nr = 1ULL << order, scrubbed = 0;
+    bool punched = false;
+
+    if (!dirt)
+        return;
+    if ((dirt & mask) && order >= SCRUB_PUNCH_ORDER && punch(mfn, nr)) {
+        punched = true;
+        scrubbed = nr;
+    }
+    for (n = 0; n < nr; n++) {
+        struct page_info *pg = mfn_to_page(mfn + n);
+
+        if (!punched && (pg->count_info & mask)) {
+            memset(mfn_to_virt(mfn + n), 0, PAGE_SIZE);
+            scrubbed++;
+        }
+        /* Atomic: mm_mark_broken() may set PGC_broken meanwhile. */
+        __atomic_fetch_and(&pg->count_info, ~PGC_dirty_mask, __ATOMIC_RELAXED);
+    }
+    if (scrubbed)
+        __atomic_add_fetch(&machine.scrubbed_pages, scrubbed,
+                           __ATOMIC_RELAXED);
+}
