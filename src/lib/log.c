@@ -88,13 +88,18 @@ void xhv_log(enum log_level level, const char *tag, const char *fmt, ...)
                  log_level_name(level), tag);
     if (n < 0)
         return;
-    va_start(ap, fmt);
-    m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-    va_end(ap);
-    if (m < 0)
-        return;
-    n += m;
-    if ((size_t)n >= sizeof(line) - 1) {
+    /* A header that alone fills the line (a very long tag) leaves no room
+     * for the message; line + n would point past the buffer. */
+    if ((size_t)n < sizeof(line)) {
+        va_start(ap, fmt);
+        m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+        va_end(ap);
+        if (m < 0)
+            return;
+        n += m;
+    }
+    /* n == sizeof(line) - 1 still fits: the newline takes the NUL's place. */
+    if ((size_t)n >= sizeof(line)) {
         /* Say so rather than truncate silently. */
         n = (int)sizeof(line) - 1;
         memcpy(line + n - 5, "[...]", 5);

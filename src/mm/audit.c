@@ -123,7 +123,7 @@ static bool chunk_linked(mfn_t mfn, const struct page_info *pg,
 static void check_free_page(struct audit *a, mfn_t mfn, uint64_t head_dirt)
 {
     const struct page_info *pg = &machine.frame_table[mfn];
-    uint64_t ci = pg->count_info;
+    uint64_t ci = pgc_get(pg);
 
     if (ci & (PGC_allocated | PGC_xen_heap | PGC_extra | PGC_broken |
               PGC_count_mask))
@@ -189,7 +189,7 @@ static uint64_t check_free_chunk(struct audit *a, mfn_t mfn)
 static void check_owned_page(struct audit *a, mfn_t mfn,
                              const struct page_info *pg)
 {
-    uint64_t ci = pg->count_info;
+    uint64_t ci = pgc_get(pg);
     struct mm_owner *o = lookup_owner(a, pg->u.inuse.owner);
     enum page_kind kind = page_get_kind(pg, NULL);
     bool extra = ci & PGC_extra;
@@ -209,12 +209,11 @@ static void check_owned_page(struct audit *a, mfn_t mfn,
     if (mfn_in_scratch(mfn))
         violation(a->r, MM_V_DOMHEAP_IN_SCRATCH, mfn, o->id,
                   "domain page in the live-update scratch region");
+    /* Without PGC_allocated is legitimate: a page given up while another
+     * user (a foreign mapping) still holds it stays owned until then. */
     if (!(ci & PGC_count_mask))
         violation(a->r, MM_V_REFCOUNT, mfn, o->id,
                   "owned page with no reference");
-    else if (!(ci & PGC_allocated) && !o->is_dying)
-        violation(a->r, MM_V_REFCOUNT, mfn, o->id,
-                  "live domain's page lost its allocation reference");
     if (extra && (kind == PAGE_KIND_NONE || !page_kind_name(kind)))
         violation(a->r, MM_V_EXTRA_KIND, mfn, o->id,
                   "extra page of unknown kind %u", (unsigned int)kind);
@@ -226,7 +225,7 @@ static void check_owned_page(struct audit *a, mfn_t mfn,
 static void check_inuse_page(struct audit *a, mfn_t mfn,
                              const struct page_info *pg)
 {
-    uint64_t ci = pg->count_info;
+    uint64_t ci = pgc_get(pg);
 
     if (!(ci & PGC_xen_heap)) {
         if (pg->u.inuse.owner)
@@ -248,7 +247,7 @@ static void check_inuse_page(struct audit *a, mfn_t mfn,
 static uint64_t check_page(struct audit *a, mfn_t mfn)
 {
     const struct page_info *pg = &machine.frame_table[mfn];
-    uint64_t ci = pg->count_info;
+    uint64_t ci = pgc_get(pg);
 
     switch (ci & PGC_state_mask) {
     case PGC_state_free:
@@ -302,7 +301,7 @@ static void check_owner_list(struct audit *a, struct mm_owner *o,
         }
         pg = &machine.frame_table[m];
         if (page_state(pg) != PGC_state_inuse || pg->u.inuse.owner != o ||
-            !!(pg->count_info & PGC_extra) != extra) {
+            !!(pgc_get(pg) & PGC_extra) != extra) {
             violation(a->r, MM_V_OWNER_LIST, m, o->id,
                       "page on the %s list is not the domain's %s page",
                       extra ? "extra" : "page", extra ? "extra" : "ordinary");

@@ -141,8 +141,8 @@ static void assign_locked(struct mm_owner *d, mfn_t mfn, unsigned int order,
         struct page_info *pg = mfn_to_page(mfn + n);
 
         pg->u.inuse.owner = d;
-        pg->u.inuse.type_info =
-            (kind << PGT_kind_shift) | ((idx + n) << PGT_kindidx_shift);
+        pgt_set(pg, (kind << PGT_kind_shift) |
+                        (extra ? (idx + n) << PGT_kindidx_shift : 0));
         /* PGC_broken may have been set meanwhile; keep it. */
         __atomic_fetch_or(&pg->count_info,
                           PGC_allocated | 1 | (extra ? PGC_extra : 0),
@@ -165,7 +165,7 @@ static bool chunk_unowned(mfn_t mfn, uint64_t nr)
         const struct page_info *pg = mfn_to_page(mfn + n);
 
         if (page_state(pg) != PGC_state_inuse || pg->u.inuse.owner ||
-            (pg->count_info & (PGC_xen_heap | PGC_count_mask)) ||
+            (pgc_get(pg) & (PGC_xen_heap | PGC_count_mask)) ||
             mfn_in_scratch(mfn + n))
             return false;
     }
@@ -219,24 +219,23 @@ out:
 /*
  * Frees a chunk whose only remaining reference is, at most, the allocation
  * reference: either its last put_page() just dropped to zero, or a failure
- * path frees what it allocated a moment ago.
+ * path frees what it allocated a moment ago. page_alloc_lock held.
  */
-void free_domheap_pages(struct page_info *pg, unsigned int order)
+void free_domheap_pages_locked(struct mm_owner *d, struct page_info *pg,
+                               unsigned int order)
 {
-    struct mm_owner *d = pg->u.inuse.owner;
     uint64_t n, nr = 1ULL << order;
     mfn_t mfn = page_to_mfn(pg);
-    bool extra = pg->count_info & PGC_extra;
+    bool extra = pgc_get(pg) & PGC_extra;
 
-    XHV_ASSERT(d && !(pg->count_info & PGC_xen_heap));
-    pthread_mutex_lock(&d->page_alloc_lock);
+    XHV_ASSERT(d == pg->u.inuse.owner && !(pgc_get(pg) & PGC_xen_heap));
     for (n = 0; n < nr; n++) {
         struct page_info *p = mfn_to_page(mfn + n);
-        uint64_t refs = p->count_info & PGC_count_mask;
+        uint64_t refs = pgc_get(p) & PGC_count_mask;
 
         XHV_ASSERT(p->u.inuse.owner == d);
         XHV_ASSERT(refs == 0 ||
-                   (refs == 1 && (p->count_info & PGC_allocated)));
+                   (refs == 1 && (pgc_get(p) & PGC_allocated)));
         page_list_del(p, extra ? &d->extra_page_list : &d->page_list);
         __atomic_fetch_and(&p->count_info,
                            ~(PGC_allocated | PGC_extra | PGC_count_mask),
@@ -248,6 +247,15 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
     else
         d->tot_pages -= nr;
     heap_free(mfn, order, PGC_dirty_dom, 0);
+}
+
+void free_domheap_pages(struct page_info *pg, unsigned int order)
+{
+    struct mm_owner *d = pg->u.inuse.owner;
+
+    XHV_ASSERT(d);
+    pthread_mutex_lock(&d->page_alloc_lock);
+    free_domheap_pages_locked(d, pg, order);
     pthread_mutex_unlock(&d->page_alloc_lock);
 }
 

@@ -96,7 +96,7 @@ static void chunk_free_merge(mfn_t mfn, unsigned int order, enum mm_zone zone,
 static void page_make_free_tail(struct page_info *pg, enum mm_zone zone,
                                 uint64_t dirt)
 {
-    pg->count_info = PGC_state_free | (pg->count_info & PGC_dirty_mask) | dirt;
+    pgc_set(pg, PGC_state_free | (pgc_get(pg) & PGC_dirty_mask) | dirt);
     pg->u.free.order = FREE_TAIL;
     pg->u.free.zone = zone;
     pg->u.free.dirty = 0;
@@ -145,10 +145,9 @@ int heap_alloc(unsigned int zones, unsigned int order, uint64_t pgc,
     for (n = 0; n < (1ULL << order); n++) {
         struct page_info *pg = &machine.frame_table[mfn + n];
 
-        pg->count_info =
-            PGC_state_inuse | pgc | (pg->count_info & PGC_dirty_mask);
+        pgc_set(pg, PGC_state_inuse | pgc | (pgc_get(pg) & PGC_dirty_mask));
         pg->u.inuse.owner = NULL;
-        pg->u.inuse.type_info = 0;
+        pgt_set(pg, 0);
     }
     if (pgc & PGC_xen_heap)
         machine.nr_xenheap += 1ULL << order;
@@ -161,9 +160,9 @@ int heap_alloc(unsigned int zones, unsigned int order, uint64_t pgc,
 /* Takes one broken page of a chunk being freed out of service. */
 static void retire_page(struct page_info *pg)
 {
-    pg->count_info = PGC_state_broken | PGC_broken;
+    pgc_set(pg, PGC_state_broken | PGC_broken);
     pg->u.inuse.owner = NULL;
-    pg->u.inuse.type_info = 0;
+    pgt_set(pg, 0);
     machine.nr_broken++;
 }
 
@@ -176,7 +175,7 @@ static bool chunk_freeable(mfn_t mfn, uint64_t nr, uint64_t must_have)
         mfn_zone(mfn) != mfn_zone(mfn + nr - 1))
         return false;
     for (n = 0; n < nr; n++) {
-        uint64_t ci = machine.frame_table[mfn + n].count_info;
+        uint64_t ci = pgc_get(&machine.frame_table[mfn + n]);
 
         if ((ci & PGC_state_mask) != PGC_state_inuse ||
             (ci & must_have) != must_have)
@@ -203,17 +202,17 @@ int heap_free(mfn_t mfn, unsigned int order, uint64_t dirt,
                 (unsigned long long)mfn, order);
         return -EINVAL;
     }
-    if (machine.frame_table[mfn].count_info & PGC_xen_heap)
+    if (pgc_get(&machine.frame_table[mfn]) & PGC_xen_heap)
         machine.nr_xenheap -= nr;
     for (n = 0; n < nr; n++) {
         struct page_info *pg = &machine.frame_table[mfn + n];
 
-        if (pg->count_info & PGC_broken) {
+        if (pgc_get(pg) & PGC_broken) {
             retire_page(pg);
             has_broken = true;
         } else {
             page_make_free_tail(pg, zone, dirt);
-            summary |= pg->count_info & PGC_dirty_mask;
+            summary |= pgc_get(pg) & PGC_dirty_mask;
         }
     }
     if (!has_broken) {
@@ -224,7 +223,7 @@ int heap_free(mfn_t mfn, unsigned int order, uint64_t dirt,
 
             if (page_state(pg) == PGC_state_free)
                 chunk_free_merge(mfn + n, 0, zone,
-                                 pg->count_info & PGC_dirty_mask);
+                                 pgc_get(pg) & PGC_dirty_mask);
         }
     }
     heap_unlock();
@@ -327,9 +326,9 @@ int mm_mark_in_use(mfn_t start, uint64_t nr)
     for (n = 0; n < nr; n++) {
         struct page_info *pg = &machine.frame_table[start + n];
 
-        pg->count_info = PGC_state_inuse;
+        pgc_set(pg, PGC_state_inuse);
         pg->u.inuse.owner = NULL;
-        pg->u.inuse.type_info = 0;
+        pgt_set(pg, 0);
     }
     machine.nr_unmanaged -= nr;
 out:

@@ -60,20 +60,37 @@ int get_page(struct page_info *pg, const struct mm_owner *d)
     return 0;
 }
 
+/*
+ * Dropping the last reference and freeing the page happen together under
+ * the owner's page_alloc_lock, so nobody holding that lock (the audit, a
+ * relinquish) sees an owned page with no reference. The owner cannot
+ * change while we hold our reference, so reading it first is safe.
+ */
+static void put_last_page(struct page_info *pg)
+{
+    struct mm_owner *d = page_get_owner(pg);
+    uint64_t x;
+
+    XHV_ASSERT(d);
+    pthread_mutex_lock(&d->page_alloc_lock);
+    x = __atomic_sub_fetch(&pg->count_info, 1, __ATOMIC_ACQ_REL);
+    if (!(x & PGC_count_mask))
+        free_domheap_pages_locked(d, pg, 0);
+    pthread_mutex_unlock(&d->page_alloc_lock);
+}
+
 void put_page(struct page_info *pg)
 {
-    uint64_t x = __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED), nx;
+    uint64_t x = __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED);
 
     do {
         XHV_ASSERT(x & PGC_count_mask);
-        nx = x - 1;
-    } while (!__atomic_compare_exchange_n(&pg->count_info, &x, nx, false,
+        if ((x & PGC_count_mask) == 1) {
+            put_last_page(pg);
+            return;
+        }
+    } while (!__atomic_compare_exchange_n(&pg->count_info, &x, x - 1, false,
                                           __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-
-    if (!(nx & PGC_count_mask)) {
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        free_domheap_pages(pg, 0);
-    }
 }
 
 void put_page_alloc_ref(struct page_info *pg)
@@ -111,10 +128,13 @@ int get_page_type_at(const char *site, struct page_info *pg, uint64_t type)
 
 void put_page_type(struct page_info *pg)
 {
-    uint64_t old = __atomic_fetch_sub(&pg->u.inuse.type_info, 1,
-                                      __ATOMIC_RELEASE);
+    uint64_t x = __atomic_load_n(&pg->u.inuse.type_info, __ATOMIC_RELAXED);
 
-    XHV_ASSERT(old & PGT_count_mask);
+    do {
+        XHV_ASSERT(x & PGT_count_mask);
+    } while (!__atomic_compare_exchange_n(&pg->u.inuse.type_info, &x, x - 1,
+                                          false, __ATOMIC_RELEASE,
+                                          __ATOMIC_RELAXED));
 }
 
 int get_page_and_type_at(const char *site, struct page_info *pg,

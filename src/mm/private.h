@@ -56,6 +56,31 @@ struct machine {
 
 extern struct machine machine;
 
+/*
+ * count_info and type_info of a page in use are changed by lock-free
+ * compare-and-swap (page_ref.c), so every other access is atomic too,
+ * relaxed: the locks and the CAS orderings carry the ordering.
+ */
+static inline uint64_t pgc_get(const struct page_info *pg)
+{
+    return __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED);
+}
+
+static inline void pgc_set(struct page_info *pg, uint64_t v)
+{
+    __atomic_store_n(&pg->count_info, v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t pgt_get(const struct page_info *pg)
+{
+    return __atomic_load_n(&pg->u.inuse.type_info, __ATOMIC_RELAXED);
+}
+
+static inline void pgt_set(struct page_info *pg, uint64_t v)
+{
+    __atomic_store_n(&pg->u.inuse.type_info, v, __ATOMIC_RELAXED);
+}
+
 static inline uint64_t page_state(const struct page_info *pg)
 {
     return __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED) &
@@ -64,7 +89,7 @@ static inline uint64_t page_state(const struct page_info *pg)
 
 static inline void page_set_state(struct page_info *pg, uint64_t state)
 {
-    pg->count_info = (pg->count_info & ~PGC_state_mask) | state;
+    pgc_set(pg, (pgc_get(pg) & ~PGC_state_mask) | state);
 }
 
 static inline bool mfn_in_range(mfn_t mfn, mfn_t start, uint64_t nr)
@@ -104,6 +129,8 @@ void heap_assert_locked(void);
 void scrub_chunk(mfn_t mfn, unsigned int order, uint64_t dirt, uint64_t mask);
 
 /* domheap.c */
+void free_domheap_pages_locked(struct mm_owner *d, struct page_info *pg,
+                               unsigned int order);
 void owners_lock_all(void);
 void owners_unlock_all(void);
 

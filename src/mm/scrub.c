@@ -40,7 +40,7 @@ void scrub_chunk(mfn_t mfn, unsigned int order, uint64_t dirt, uint64_t mask)
     for (n = 0; n < nr; n++) {
         struct page_info *pg = mfn_to_page(mfn + n);
 
-        if (!punched && (pg->count_info & mask)) {
+        if (!punched && (pgc_get(pg) & mask)) {
             memset(mfn_to_virt(mfn + n), 0, PAGE_SIZE);
             scrubbed++;
         }

@@ -14,10 +14,14 @@
 #include "mm/mm.h"
 #include "xhv_test.h"
 
+jmp_buf *xt_assert_jmp;
+
 static void cmocka_assert_handler(const char *expr, const char *file,
                                   int line, const char *func)
 {
     (void)func;
+    if (xt_assert_jmp)
+        longjmp(*xt_assert_jmp, 1);
     mock_assert(0, expr, file, line);
 }
 

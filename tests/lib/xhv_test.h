@@ -16,6 +16,25 @@
  * expect_assert_failure() an invariant firing. */
 void xt_install_assert_hook(void);
 
+/*
+ * xt_expect_assert(stmt) runs stmt and fails the test unless an
+ * XHV_ASSERT fires inside it. (cmocka's expect_assert_failure prints a
+ * line that is not TAP.)
+ */
+#include <setjmp.h>
+extern jmp_buf *xt_assert_jmp;
+#define xt_expect_assert(stmt)                                                 \
+    do {                                                                       \
+        jmp_buf xt_jb_;                                                        \
+        xt_assert_jmp = &xt_jb_;                                               \
+        if (setjmp(xt_jb_) == 0) {                                             \
+            stmt;                                                              \
+            xt_assert_jmp = NULL;                                              \
+            fail_msg("expected an assertion from %s", #stmt);                  \
+        }                                                                      \
+        xt_assert_jmp = NULL;                                                  \
+    } while (0)
+
 /* Sets up machine memory of mem_mib MiB with scratch_mib MiB of scratch. */
 void xt_mm_setup(uint64_t mem_mib, uint64_t scratch_mib);
 void xt_mm_teardown(void);
