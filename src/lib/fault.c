@@ -21,10 +21,12 @@ static struct {
     enum fault_mode mode;
     unsigned long hits;      /* atomic */
     unsigned long fired;     /* atomic */
+    unsigned long benign;    /* atomic */
     const char *last_site;   /* atomic pointer */
 } rule;
 
 static int recording;        /* atomic */
+static _Thread_local unsigned int benign_depth;
 static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *site_table[FAULT_MAX_SITES]; /* protected by site_lock */
 static size_t site_count;                       /* protected by site_lock */
@@ -61,6 +63,8 @@ bool fault_fire(const char *site)
         return false;
 
     __atomic_add_fetch(&rule.fired, 1, __ATOMIC_RELAXED);
+    if (benign_depth)
+        __atomic_add_fetch(&rule.benign, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&rule.last_site, site, __ATOMIC_RELAXED);
     return true;
 }
@@ -81,6 +85,7 @@ int fault_arm(const char *site, unsigned long nth, enum fault_mode mode)
     rule.mode = mode;
     rule.hits = 0;
     rule.fired = 0;
+    rule.benign = 0;
     rule.last_site = NULL;
     __atomic_store_n(&rule.armed, 1, __ATOMIC_RELEASE);
     return 0;
@@ -140,6 +145,22 @@ unsigned long fault_hits(void)
 unsigned long fault_fired(void)
 {
     return __atomic_load_n(&rule.fired, __ATOMIC_RELAXED);
+}
+
+void fault_benign_begin(void)
+{
+    benign_depth++;
+}
+
+void fault_benign_end(void)
+{
+    if (benign_depth)
+        benign_depth--;
+}
+
+unsigned long fault_fired_benign(void)
+{
+    return __atomic_load_n(&rule.benign, __ATOMIC_RELAXED);
 }
 
 const char *fault_last_site(void)

@@ -51,6 +51,18 @@ unsigned long fault_fired(void);
 const char *fault_last_site(void);
 
 /*
+ * Benign failure points (SQLite's term): a caller that handles a failure
+ * by falling back (a 2 MiB allocation retried as 4 KiB pages) brackets
+ * the attempt, so a test that sees the operation succeed can tell the
+ * fault was absorbed on purpose rather than swallowed by mistake.
+ * Brackets nest and are per thread.
+ */
+void fault_benign_begin(void);
+void fault_benign_end(void);
+/* How many of fault_fired() happened inside a benign bracket. */
+unsigned long fault_fired_benign(void);
+
+/*
  * Site recording: while on, every distinct site name that is hit is kept,
  * so a test can list the failure points a scenario reaches.
  */

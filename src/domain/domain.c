@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Domain lifecycle: creation, pause and unpause, shutdown actions, and the
+ * fixed teardown order of domain_kill() (see domain.h).
+ *
+ * A domain under construction is torn down by the same domain_kill() as
+ * a finished one, so every failure path of domain_create() is the real
+ * teardown path: each step of kill copes with the steps of create that
+ * never happened.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "domain/domain.h"
+#include "lib/alloc.h"
+#include "lib/assert.h"
+#include "lib/log.h"
+
+/* Guest-physical layout: RAM from 0, with the MMIO hole below 4 GiB
+ * (Xen's default, 0xf0000000-0xffffffff) skipped for large guests. */
+#define LOWMEM_END_GFN  0xf0000ULL
+#define HIGHMEM_GFN     0x100000ULL
+#define SPECIAL_GFNS    0x40000ULL /* 1 GiB above RAM for guest-placed pages */
+
+void domain_lock(struct domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    d->lock_holder = pthread_self();
+    d->locked = true;
+}
+
+void domain_unlock(struct domain *d)
+{
+    d->locked = false;
+    pthread_mutex_unlock(&d->lock);
+}
+
+void domain_assert_locked(struct domain *d)
+{
+    XHV_ASSERT(d->locked && pthread_equal(d->lock_holder, pthread_self()));
+}
+
+static const char *const state_names[] = {
+    [DOMAIN_CREATED] = "created", [DOMAIN_RUNNING] = "running",
+    [DOMAIN_PAUSED] = "paused",   [DOMAIN_DYING] = "dying",
+    [DOMAIN_DEAD] = "dead",
+};
+
+const char *domain_state_name(enum domain_state s)
+{
+    return (unsigned int)s < ARRAY_SIZE(state_names) ? state_names[s] : "?";
+}
+
+static const char *const action_names[] = {
+    [ACTION_DESTROY] = "destroy",
+    [ACTION_RESTART] = "restart",
+    [ACTION_PRESERVE] = "preserve",
+    [ACTION_RENAME_RESTART] = "rename-restart",
+    [ACTION_COREDUMP_DESTROY] = "coredump-destroy",
+    [ACTION_COREDUMP_RESTART] = "coredump-restart",
+    [ACTION_SOFT_RESET] = "soft-reset",
+};
+
+const char *shutdown_action_name(enum shutdown_action a)
+{
+    return (unsigned int)a < ARRAY_SIZE(action_names) ? action_names[a]
+                                                      : "?";
+}
+
+const char *shutdown_reason_name(enum shutdown_reason r)
+{
+    switch (r) {
+    case SHUTDOWN_POWEROFF:
+        return "poweroff";
+    case SHUTDOWN_REBOOT:
+        return "reboot";
+    case SHUTDOWN_SUSPEND:
+        return "suspend";
+    case SHUTDOWN_CRASH:
+        return "crash";
+    case SHUTDOWN_WATCHDOG:
+        return "watchdog";
+    default:
+        return "none";
+    }
+}
+
+enum domain_state domain_get_state(struct domain *d)
+{
+    enum domain_state s;
+
+    domain_lock(d);
+    s = d->state;
+    domain_unlock(d);
+    return s;
+}
+
+static uint64_t ram_end_gfn(uint64_t pages)
+{
+    if (pages <= LOWMEM_END_GFN)
+        return pages;
+    return HIGHMEM_GFN + (pages - LOWMEM_END_GFN);
+}
+
+static int check_params(const struct domain_params *p)
+{
+    if (!domain_name_valid(p->name))
+        return -EINVAL;
+    if (p->vcpus == 0 || p->vcpus > DOMAIN_MAX_VCPUS)
+        return -EINVAL;
+    if (p->memory_pages == 0 || p->max_pages < p->memory_pages ||
+        ram_end_gfn(p->max_pages) + SPECIAL_GFNS > P2M_MAX_GFN)
+        return -EINVAL;
+    return 0;
+}
+
+static int populate_ram(struct domain *d)
+{
+    uint64_t pages = d->params.memory_pages;
+    uint64_t low = pages < LOWMEM_END_GFN ? pages : LOWMEM_END_GFN;
+    int rc;
+
+    rc = p2m_populate_ram(&d->p2m, &d->mm, 0, low);
+    if (rc || pages == low)
+        return rc;
+    return p2m_populate_ram(&d->p2m, &d->mm, HIGHMEM_GFN, pages - low);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int domain_build(struct domain *d)
+{
+    int rc;
+
+    rc = alloc_shared_info(d);
+    if (rc)
+        return rc;
+    domain_lock(d);
+    evtchn_domain_init(&d->evtchn, d->shared_info.virt);
+    domain_unlock(d);
+    rc = p2m_init(&d->p2m, ram_end_gfn(d->params.max_pages) + SPECIAL_GFNS);
+    if (rc)
+        return rc;
+    rc = vcpus_create(d, d->params.vcpus);
+    if (rc)
+        return rc;
+    return populate_ram(d);
+}
+
+int domain_create(const struct domain_params *p, struct domain **out)
+{
+    struct domain *d;
+    int rc;
+
+    rc = check_params(p);
+    if (rc)
+        return rc;
+    d = xhv_calloc(1, sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    pthread_mutex_init(&d->lock, NULL);
+    d->params = *p;
+    strcpy(d->name, p->name);
+    d->refcnt = 1; /* the domain list's */
+    d->state = DOMAIN_CREATED;
+    d->pause_count = 1;
+    d->shutdown_reason = SHUTDOWN_NONE;
+    d->shared_info.gfn = INVALID_GFN;
+    d->created_ns = now_ns();
+    d->overhead_bytes = sizeof(*d);
+    list_init(&d->link);
+
+    rc = domlist_insert(d);
+    if (rc) {
+        pthread_mutex_destroy(&d->lock);
+        xhv_free(d);
+        return rc;
+    }
+    mm_owner_init(&d->mm, d->domid, p->max_pages);
+    rc = domain_build(d);
+    if (rc) {
+        log_warn("domain", "d%u: creation failed: %s", d->domid,
+                 strerror(-rc));
+        domain_kill(d);
+        return rc;
+    }
+    get_domain(d);
+    *out = d;
+    log_info("domain", "d%u (%s) created: %llu pages, %u vcpus", d->domid,
+             d->name, (unsigned long long)p->memory_pages, p->vcpus);
+    return 0;
+}
+
+int domain_pause(struct domain *d)
+{
+    int rc = 0;
+
+    domain_lock(d);
+    if (d->state >= DOMAIN_DYING)
+        rc = -EINVAL;
+    else if (d->pause_count == UINT32_MAX)
+        rc = -EOVERFLOW;
+    else if (d->pause_count++ == 0)
+        d->state = DOMAIN_PAUSED;
+    domain_unlock(d);
+    return rc;
+}
+
+int domain_unpause(struct domain *d)
+{
+    int rc = 0;
+
+    domain_lock(d);
+    if (d->state >= DOMAIN_DYING || d->pause_count == 0)
+        rc = -EINVAL;
+    else if (--d->pause_count == 0)
+        d->state = DOMAIN_RUNNING;
+    domain_unlock(d);
+    return rc;
+}
+
+static enum shutdown_action action_for(struct domain *d,
+                                       enum shutdown_reason r)
+{
+    switch (r) {
+    case SHUTDOWN_POWEROFF:
+        return d->params.on_poweroff;
+    case SHUTDOWN_REBOOT:
+        return d->params.on_reboot;
+    case SHUTDOWN_SUSPEND:
+        return ACTION_PRESERVE;
+    default:
+        return d->params.on_crash;
+    }
+}
+
+int domain_shutdown(struct domain *d, enum shutdown_reason reason,
+                    bool *restart)
+{
+    enum shutdown_action a = action_for(d, reason);
+
+    *restart = false;
+    domain_lock(d);
+    if (d->state >= DOMAIN_DYING) {
+        domain_unlock(d);
+        return -EINVAL;
+    }
+    d->shutdown_reason = reason;
+    domain_unlock(d);
+    log_info("domain", "d%u: shutdown (%s), action %s", d->domid,
+             shutdown_reason_name(reason), shutdown_action_name(a));
+
+    switch (a) {
+    case ACTION_PRESERVE:
+        return domain_pause(d);
+    case ACTION_COREDUMP_DESTROY:
+    case ACTION_COREDUMP_RESTART:
+        log_warn("domain", "d%u: core dumps are not supported; skipped",
+                 d->domid);
+        break;
+    default:
+        break;
+    }
+    *restart = a == ACTION_RESTART || a == ACTION_RENAME_RESTART ||
+               a == ACTION_COREDUMP_RESTART || a == ACTION_SOFT_RESET;
+    return domain_kill(d);
+}
+
+struct release_ctx {
+    uint64_t released;
+};
+
+static int release_extent(void *ctx, gfn_t gfn, mfn_t mfn, uint64_t nr,
+                          enum p2m_type t)
+{
+    struct release_ctx *r = ctx;
+    uint64_t i;
+
+    (void)gfn;
+    if (t != p2m_ram_rw && t != p2m_ram_ro)
+        return 0; /* extra pages go with their owner below */
+    for (i = 0; i < nr; i++)
+        put_page_alloc_ref(mfn_to_page(mfn + i));
+    r->released += nr;
+    return 0;
+}
+
+/*
+ * Gives back guest RAM, then the extra pages, shared_info last. Called by
+ * domain_kill() with the domain lock held, after evtchn_destroy().
+ */
+void domain_relinquish_resources(struct domain *d)
+{
+    struct release_ctx r = {0};
+
+    domain_assert_locked(d);
+    XHV_ASSERT(d->state == DOMAIN_DYING);
+    /* The ordering point: nothing may use shared_info after this. */
+    XHV_ASSERT(!d->shared_info.page || evtchn_is_destroyed(&d->evtchn));
+    if (d->p2m.root) {
+        p2m_close_window(&d->p2m);
+        p2m_for_each_extent(&d->p2m, release_extent, &r);
+        p2m_teardown(&d->p2m);
+    }
+    free_shared_info(d);
+    if (mm_owner_tot_pages(&d->mm) || mm_owner_extra_pages(&d->mm))
+        log_warn("domain", "d%u: %llu pages still referenced after "
+                           "relinquish",
+                 d->domid,
+                 (unsigned long long)(mm_owner_tot_pages(&d->mm) +
+                                      mm_owner_extra_pages(&d->mm)));
+}
+
+int domain_kill(struct domain *d)
+{
+    unsigned int i;
+
+    domain_lock(d);
+    if (d->state >= DOMAIN_DYING) {
+        domain_unlock(d);
+        return -EALREADY;
+    }
+    d->state = DOMAIN_DYING;
+    mm_owner_set_dying(&d->mm);
+    for (i = 0; i < d->nr_vcpus; i++)
+        vcpu_info_reset(d->vcpus[i]);
+    if (d->shared_info.page)
+        evtchn_destroy(&d->evtchn);
+    domain_relinquish_resources(d);
+    d->state = DOMAIN_DEAD;
+    domain_unlock(d);
+    log_info("domain", "d%u (%s) destroyed", d->domid, d->name);
+    domlist_remove(d);
+    return 0;
+}
+
+void get_domain(struct domain *d)
+{
+    __atomic_add_fetch(&d->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+/* The last reference: only now does the struct go. */
+static void domain_destroy(struct domain *d)
+{
+    XHV_ASSERT(d->state == DOMAIN_DEAD);
+    vcpus_destroy(d);
+    mm_owner_fini(&d->mm);
+    pthread_mutex_destroy(&d->lock);
+    xhv_free(d);
+}
+
+void put_domain(struct domain *d)
+{
+    if (__atomic_sub_fetch(&d->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+        domain_destroy(d);
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Domains and vCPUs.
+ *
+ * A domain owns its pages through the struct mm_owner embedded in it, its
+ * physmap through its P2M, and one extra page, shared_info, allocated at
+ * creation as a PGC_extra domheap page (the seed thread's patch) and freed
+ * in domain_relinquish_resources(), not in domain_destroy().
+ *
+ * Lifecycle: created -> running <-> paused -> dying -> dead.
+ *   created  built, never run; pause count 1
+ *   running  pause count 0
+ *   paused   pause count > 0 (each pause is undone by one unpause)
+ *   dying    domain_kill() began: no new pages, channels closed, pages
+ *            being given back
+ *   dead     everything relinquished; the struct goes on the last put
+ *
+ * domain_kill() order is fixed and asserted (DESIGN.md §3): mark dying
+ * under the domain lock -> evtchn_destroy() -> relinquish (RAM, then extra
+ * pages including shared_info) -> last reference -> domain_destroy().
+ *
+ * Locking: d->lock is the domain lock. Lock order: domain list lock ->
+ * d->lock (by ascending domid when several) -> p2m lock -> page_alloc_lock
+ * -> heap lock.
+ */
+#ifndef XHV_DOMAIN_DOMAIN_H
+#define XHV_DOMAIN_DOMAIN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "evtchn/evtchn.h"
+#include "lib/list.h"
+#include "mm/mm.h"
+#include "p2m/p2m.h"
+#include "xhv/public/xen.h"
+
+#define DOMAIN_NAME_MAX 64
+#define DOMAIN_MAX_VCPUS 128
+#define DOMID_MAX_NORMAL (DOMID_FIRST_RESERVED - 1)
+
+enum domain_state {
+    DOMAIN_CREATED,
+    DOMAIN_RUNNING,
+    DOMAIN_PAUSED,
+    DOMAIN_DYING,
+    DOMAIN_DEAD,
+};
+
+enum shutdown_action {
+    ACTION_DESTROY,
+    ACTION_RESTART,
+    ACTION_PRESERVE,
+    ACTION_RENAME_RESTART,
+    ACTION_COREDUMP_DESTROY,
+    ACTION_COREDUMP_RESTART,
+    ACTION_SOFT_RESET,
+};
+
+/* Xen's SHUTDOWN_* reasons. */
+enum shutdown_reason {
+    SHUTDOWN_POWEROFF = 0,
+    SHUTDOWN_REBOOT = 1,
+    SHUTDOWN_SUSPEND = 2,
+    SHUTDOWN_CRASH = 3,
+    SHUTDOWN_WATCHDOG = 4,
+    SHUTDOWN_NONE = 255,
+};
+
+/* What a domain is built from: checked by domain_create(). */
+struct domain_params {
+    char name[DOMAIN_NAME_MAX];
+    uint64_t memory_pages;  /* RAM populated at creation */
+    uint64_t max_pages;     /* ceiling for ballooning; >= memory_pages */
+    unsigned int vcpus;
+    enum shutdown_action on_poweroff, on_reboot, on_crash;
+};
+
+struct vcpu {
+    unsigned int id;
+    struct domain *domain;
+    /* Into shared_info for vCPUs below 32 while the domain lives, else
+     * dummy_vcpu_info: chosen under the domain lock by vcpu_info_reset(). */
+    struct xen_vcpu_info *vcpu_info;
+    struct xen_vcpu_info dummy_vcpu_info;
+};
+
+struct domain {
+    struct mm_owner mm; /* pages and their accounting */
+    uint32_t domid;
+    char name[DOMAIN_NAME_MAX]; /* protected by the domain list lock */
+
+    pthread_mutex_t lock;   /* the domain lock */
+    pthread_t lock_holder;  /* valid while locked */
+    bool locked;
+    enum domain_state state;      /* d->lock */
+    unsigned int pause_count;     /* d->lock */
+    enum shutdown_reason shutdown_reason; /* d->lock */
+    unsigned int refcnt;          /* atomic */
+
+    /* shared_info: its page, xhv's mapping and where the guest has put it.
+     * virt is cleared, under d->lock, when the page is freed. */
+    struct {
+        struct page_info *page;
+        struct xen_shared_info *virt;
+        gfn_t gfn; /* d->lock */
+    } shared_info;
+
+    struct p2m p2m;
+    struct evtchn_domain evtchn;
+    struct domain_params params;
+    unsigned int nr_vcpus;
+    struct vcpu **vcpus;
+    uint64_t created_ns; /* CLOCK_MONOTONIC at creation */
+    uint64_t overhead_bytes; /* xhv heap bytes held for this domain */
+
+    struct list_head link; /* in the domain list */
+};
+
+/* Lifecycle (domain.c). */
+int domain_create(const struct domain_params *p, struct domain **out);
+int domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
+/* Acts on reason per the domain's on_* setting; *restart is set when the
+ * domain must be built again from its params (restart actions). */
+int domain_shutdown(struct domain *d, enum shutdown_reason reason,
+                    bool *restart);
+int domain_kill(struct domain *d);
+void domain_relinquish_resources(struct domain *d);
+void get_domain(struct domain *d);
+void put_domain(struct domain *d);
+enum domain_state domain_get_state(struct domain *d);
+const char *domain_state_name(enum domain_state s);
+const char *shutdown_action_name(enum shutdown_action a);
+const char *shutdown_reason_name(enum shutdown_reason r);
+
+void domain_lock(struct domain *d);
+void domain_unlock(struct domain *d);
+void domain_assert_locked(struct domain *d);
+
+/* shared_info (shared_info.c). */
+int alloc_shared_info(struct domain *d);
+void free_shared_info(struct domain *d);
+/* The domain's shared_info; asserts it has not been relinquished. */
+struct xen_shared_info *domain_shared_info(struct domain *d);
+/* XENMAPSPACE_shared_info: map the existing page at gfn (idx must be 0). */
+int domain_map_shared_info(struct domain *d, uint64_t idx, gfn_t gfn);
+
+/* vCPUs (vcpu.c). */
+int vcpus_create(struct domain *d, unsigned int n);
+void vcpus_destroy(struct domain *d);
+void vcpu_info_reset(struct vcpu *v);
+
+/* The domain list (domlist.c). Lookups return a reference. */
+struct domain *domain_lookup_id(uint32_t domid);
+struct domain *domain_lookup_name(const char *name);
+/* "3" or "web1": a name that is all digits is never allowed, so this is
+ * unambiguous. */
+struct domain *domain_lookup(const char *id_or_name);
+int domlist_insert(struct domain *d);
+void domlist_remove(struct domain *d);
+unsigned int domlist_count(void);
+/* References to every domain, by ascending domid; caller puts each and
+ * frees the array with xhv_free(). */
+int domlist_snapshot(struct domain ***out, unsigned int *n);
+bool domain_name_valid(const char *name);
+
+/* Dumps (dump.c): pages by purpose, found from the frame table. */
+struct domain_special_page {
+    enum page_kind kind;
+    uint32_t index;
+    mfn_t mfn;
+    gfn_t gfn; /* INVALID_GFN when not in the physmap */
+};
+
+#define DOMAIN_DUMP_MAX_SPECIAL 64
+
+struct domain_dump {
+    uint64_t ram_pages, ram_extents, ram_extents_2m, extra_pages;
+    uint64_t tot_pages, max_pages;
+    uint64_t p2m_tables, p2m_mapped;
+    uint64_t overhead_bytes;
+    unsigned int nr_special; /* capped at DOMAIN_DUMP_MAX_SPECIAL */
+    uint64_t nr_special_total;
+    struct domain_special_page special[DOMAIN_DUMP_MAX_SPECIAL];
+};
+
+int domain_dump(struct domain *d, struct domain_dump *out);
+
+#endif /* XHV_DOMAIN_DOMAIN_H */

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The physical-to-machine map of a domain: gfn -> mfn.
+ *
+ * Two views are kept in step under the p2m lock:
+ *   - a radix tree of xenheap pages (three levels of 512 entries, so gfns
+ *     below 2^27, 512 GiB of guest-physical space), which is the truth;
+ *   - the guest window: a reservation of host virtual memory, one page per
+ *     gfn, in which every mapped gfn is an mmap of its MFN from the machine
+ *     memfd (MAP_SHARED|MAP_FIXED). The guest (and KVM) see contiguous
+ *     guest-physical memory while MFNs may be scattered; unmapped gfns are
+ *     PROT_NONE.
+ *
+ * The P2M holds no page references of its own: a RAM page is kept alive by
+ * its allocation reference, an extra page by its owner. Removing RAM from
+ * the physmap gives up the allocation reference (Xen's guest_remove_page).
+ */
+#ifndef XHV_P2M_P2M_H
+#define XHV_P2M_P2M_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "mm/mm.h"
+
+typedef uint64_t gfn_t;
+#define INVALID_GFN (~(gfn_t)0)
+#define P2M_MAX_GFN (1ULL << 27)
+
+enum p2m_type {
+    p2m_invalid = 0, /* nothing mapped */
+    p2m_ram_rw,      /* ordinary RAM */
+    p2m_ram_ro,      /* RAM the guest may only read */
+    p2m_special,     /* an extra page: shared_info, grant frames */
+};
+
+struct p2m {
+    pthread_mutex_t lock;
+    uint64_t *root;        /* top-level table (xenheap); p2m lock */
+    uint8_t *window;       /* guest-physical window, nr_gfns pages */
+    uint64_t nr_gfns;      /* size of the window, in pages */
+    uint64_t nr_tables;    /* xenheap pages in the tree; p2m lock */
+    uint64_t nr_mapped;    /* gfns mapped; p2m lock */
+};
+
+int p2m_init(struct p2m *p, uint64_t nr_gfns);
+/* Takes the guest window away (the tree stays, for a final walk). */
+void p2m_close_window(struct p2m *p);
+/* Unmaps the window and frees the tree; the pages themselves are the
+ * owner's business. */
+void p2m_teardown(struct p2m *p);
+
+/* Maps [gfn, gfn + nr) to [mfn, mfn + nr); every gfn must be unmapped. */
+int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr,
+            enum p2m_type t);
+/*
+ * Maps gfn to mfn whatever was there, except that a special page is only
+ * replaced by itself (-EBUSY otherwise). What was there comes back through
+ * prev_mfn/prev_t (p2m_invalid for nothing); the caller deals with it.
+ */
+int p2m_set_entry(struct p2m *p, gfn_t gfn, mfn_t mfn, enum p2m_type t,
+                  mfn_t *prev_mfn, enum p2m_type *prev_t);
+/* Unmaps gfn; returns what was there through mfn/t (either may be NULL). */
+int p2m_unmap(struct p2m *p, gfn_t gfn, mfn_t *mfn, enum p2m_type *t);
+int p2m_lookup(struct p2m *p, gfn_t gfn, mfn_t *mfn, enum p2m_type *t);
+/* The gfn at which mfn is mapped, or INVALID_GFN (a scan: dumps only). */
+gfn_t p2m_find_gfn(struct p2m *p, mfn_t mfn);
+
+/* Host address of guest-physical gfn in the window, or NULL if unmapped.
+ * Only valid until the gfn is unmapped. */
+void *p2m_gfn_to_virt(struct p2m *p, gfn_t gfn);
+
+/*
+ * Calls fn for each run of gfns mapped to consecutive mfns with one type,
+ * in gfn order, with the p2m lock held. Stops at the first non-zero return.
+ */
+typedef int (*p2m_extent_fn)(void *ctx, gfn_t gfn, mfn_t mfn, uint64_t nr,
+                             enum p2m_type t);
+int p2m_for_each_extent(struct p2m *p, p2m_extent_fn fn, void *ctx);
+
+/*
+ * Allocates RAM for d at [gfn, gfn + nr) and maps it: 2 MiB-aligned
+ * order-9 extents where the range allows and memory has them, 4 KiB pages
+ * otherwise. On failure everything it allocated is released again.
+ */
+int p2m_populate_ram(struct p2m *p, struct mm_owner *d, gfn_t gfn,
+                     uint64_t nr);
+
+/*
+ * Removes the RAM page at gfn from the physmap and gives up its
+ * allocation reference (ballooning, or making room for a special page).
+ */
+int p2m_remove_ram(struct p2m *p, gfn_t gfn);
+
+/*
+ * Maps the extra page mfn at gfn (XENMAPSPACE_shared_info and friends).
+ * old_gfn is where the caller has it mapped now (INVALID_GFN for nowhere):
+ * that mapping goes. RAM at gfn is removed as by p2m_remove_ram(); another
+ * special page at gfn is -EBUSY. Never allocates a page.
+ */
+int p2m_map_special(struct p2m *p, gfn_t gfn, mfn_t mfn, gfn_t old_gfn);
+
+#endif /* XHV_P2M_P2M_H */
