@@ -246,7 +246,9 @@ void free_domheap_pages_locked(struct mm_owner *d, struct page_info *pg,
         d->extra_pages -= nr;
     else
         d->tot_pages -= nr;
-    heap_free(mfn, order, PGC_dirty_dom, 0);
+    /* The chunk was checked page by page above: a refusal is a bug. */
+    if (heap_free(mfn, order, PGC_dirty_dom, 0))
+        XHV_BUG("free of an owned chunk refused by the heap");
 }
 
 void free_domheap_pages(struct page_info *pg, unsigned int order)

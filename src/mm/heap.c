@@ -56,7 +56,12 @@ static void chunk_insert(mfn_t mfn, unsigned int order, enum mm_zone zone,
     pg->u.free.order = order;
     pg->u.free.zone = zone;
     pg->u.free.dirty = dirt;
-    page_list_add_tail(pg, &machine.free_list[zone][order]);
+    /* Clean chunks at the head, dirty ones at the tail: allocation takes
+     * the head, so it prefers memory that needs no scrub (as Xen does). */
+    if (dirt)
+        page_list_add_tail(pg, &machine.free_list[zone][order]);
+    else
+        page_list_add_head(pg, &machine.free_list[zone][order]);
     machine.free_pages[zone] += 1ULL << order;
 }
 

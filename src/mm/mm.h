@@ -297,6 +297,7 @@ const char *mm_violation_name(enum mm_violation_kind kind);
 /* Page lists: MFN-linked, so 8 bytes of linkage per page. */
 void page_list_init(struct page_list_head *l);
 void page_list_add_tail(struct page_info *pg, struct page_list_head *l);
+void page_list_add_head(struct page_info *pg, struct page_list_head *l);
 void page_list_del(struct page_info *pg, struct page_list_head *l);
 struct page_info *page_list_first(const struct page_list_head *l);
 struct page_info *page_list_next(const struct page_info *pg);

@@ -28,6 +28,20 @@ void page_list_add_tail(struct page_info *pg, struct page_list_head *l)
     l->count++;
 }
 
+void page_list_add_head(struct page_info *pg, struct page_list_head *l)
+{
+    uint32_t mfn = (uint32_t)page_to_mfn(pg);
+
+    pg->prev = PAGE_LIST_NULL;
+    pg->next = l->head;
+    if (l->head == PAGE_LIST_NULL)
+        l->tail = mfn;
+    else
+        machine.frame_table[l->head].prev = mfn;
+    l->head = mfn;
+    l->count++;
+}
+
 void page_list_del(struct page_info *pg, struct page_list_head *l)
 {
     XHV_ASSERT(l->count > 0);
