@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xhvd: the daemon. One per host: it owns machine memory and every domain,
+ * and answers the control protocol (src/ctl/ctl.h) on one epoll loop.
+ *
+ * Requests are handled one at a time on the loop thread, so a command
+ * never races another command; vCPU threads (a later backend) are the only
+ * other threads, and they enter through the hypercall layer.
+ */
+#ifndef XHV_DAEMON_DAEMON_H
+#define XHV_DAEMON_DAEMON_H
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/log.h"
+
+struct daemon_opts {
+    uint64_t mem_bytes;
+    uint64_t scratch_bytes;
+    char rundir[PATH_MAX];
+    bool foreground;
+    enum log_level log_level;
+};
+
+struct daemon_state {
+    struct daemon_opts opts;
+    uint64_t started_ns;
+    bool stopping;
+};
+
+extern struct daemon_state xhvd;
+
+/*
+ * Handles one request message and produces the answer text (an
+ * xhv_malloc'd string). Never fails to answer: a malformed request gets
+ * an error answer and changes nothing. Returns -ENOMEM only when even the
+ * answer cannot be built.
+ */
+int daemon_handle_request(const char *msg, size_t len, char **answer,
+                          size_t *answer_len);
+
+/* A command handler: args may be NULL; on error fills err and returns
+ * -errno; on success sets *result (may stay NULL for "{}"). */
+typedef int (*cmd_fn)(struct json_object *args, struct json_object **result,
+                      char *err, size_t errlen);
+
+struct daemon_cmd {
+    const char *name;
+    cmd_fn fn;
+};
+
+const struct daemon_cmd *daemon_find_cmd(const char *name);
+
+/* cmd_domain.c / cmd_host.c */
+int cmd_create(struct json_object *, struct json_object **, char *, size_t);
+int cmd_list(struct json_object *, struct json_object **, char *, size_t);
+int cmd_pause(struct json_object *, struct json_object **, char *, size_t);
+int cmd_unpause(struct json_object *, struct json_object **, char *, size_t);
+int cmd_shutdown(struct json_object *, struct json_object **, char *, size_t);
+int cmd_destroy(struct json_object *, struct json_object **, char *, size_t);
+int cmd_dump(struct json_object *, struct json_object **, char *, size_t);
+int cmd_hello(struct json_object *, struct json_object **, char *, size_t);
+int cmd_info(struct json_object *, struct json_object **, char *, size_t);
+int cmd_dmesg(struct json_object *, struct json_object **, char *, size_t);
+int cmd_debug_keys(struct json_object *, struct json_object **, char *,
+                   size_t);
+int cmd_audit(struct json_object *, struct json_object **, char *, size_t);
+
+/* domcfg.c: the configuration each domain was created from, kept for
+ * restarts and `list -l`. */
+int domcfg_remember(uint32_t domid, struct json_object *cfg);
+struct json_object *domcfg_get(uint32_t domid);
+void domcfg_forget(uint32_t domid);
+void domcfg_forget_all(void);
+
+/* Destroys every domain (daemon shutdown). */
+void daemon_destroy_all_domains(void);
+
+/* server.c */
+int server_run(const char *rundir, int ready_fd);
+
+#endif /* XHV_DAEMON_DAEMON_H */

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Request handling: parse, check the envelope, dispatch, answer.
+ *
+ * The envelope is checked completely before any command runs: a message
+ * that is not one JSON object with a string "cmd" and, if present, an
+ * object "args" is answered with EINVAL and nothing else happens. Each
+ * command then checks its own arguments before it changes anything.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl/ctl.h"
+#include "daemon/daemon.h"
+#include "lib/alloc.h"
+
+static const struct daemon_cmd commands[] = {
+    {"hello", cmd_hello},       {"info", cmd_info},
+    {"create", cmd_create},     {"list", cmd_list},
+    {"pause", cmd_pause},       {"unpause", cmd_unpause},
+    {"shutdown", cmd_shutdown}, {"destroy", cmd_destroy},
+    {"dump", cmd_dump},         {"dmesg", cmd_dmesg},
+    {"debug-keys", cmd_debug_keys}, {"audit", cmd_audit},
+};
+
+const struct daemon_cmd *daemon_find_cmd(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int check_envelope(struct json_object *req, const char **cmd,
+                          struct json_object **args, char *err,
+                          size_t errlen)
+{
+    struct json_object_iter it;
+    int rc;
+
+    json_object_object_foreachC(req, it)
+    {
+        if (strcmp(it.key, "cmd") && strcmp(it.key, "args")) {
+            snprintf(err, errlen, "unknown request field '%.64s'", it.key);
+            return -EINVAL;
+        }
+    }
+    if (ctl_get_str(req, "cmd", cmd)) {
+        snprintf(err, errlen, "request needs a string field 'cmd'");
+        return -EINVAL;
+    }
+    *args = NULL;
+    rc = ctl_get_obj(req, "args", args);
+    if (rc == -EINVAL) {
+        snprintf(err, errlen, "'args' must be an object");
+        return rc;
+    }
+    return 0;
+}
+
+static struct json_object *make_answer(int rc, struct json_object *result,
+                                       const char *err)
+{
+    struct json_object *ans = ctl_obj();
+
+    if (!ans) {
+        json_object_put(result);
+        return NULL;
+    }
+    if (rc == 0) {
+        if (ctl_add(ans, "ok", ctl_bool(true)) ||
+            ctl_add(ans, "result", result ? result : ctl_obj()))
+            goto fail;
+        return ans;
+    }
+    json_object_put(result);
+    if (ctl_add(ans, "ok", ctl_bool(false)) ||
+        ctl_add(ans, "error", ctl_str(ctl_errno_name(rc))) ||
+        ctl_add(ans, "errno", ctl_i64(-rc)) ||
+        ctl_add(ans, "message", ctl_str(err[0] ? err : strerror(-rc))))
+        goto fail;
+    return ans;
+fail:
+    json_object_put(ans);
+    return NULL;
+}
+
+/* The answer of last resort, built without allocating JSON. */
+static const char oom_answer[] =
+    "{\"ok\":false,\"error\":\"ENOMEM\",\"errno\":12,"
+    "\"message\":\"xhvd is out of memory\"}";
+
+int daemon_handle_request(const char *msg, size_t len, char **out,
+                          size_t *out_len)
+{
+    struct json_object *req, *args = NULL, *result = NULL, *ans;
+    const struct daemon_cmd *c;
+    const char *cmd, *text;
+    char err[512] = "";
+    size_t tlen;
+    int rc;
+
+    req = ctl_json_parse(msg, len, err, sizeof(err));
+    rc = req ? check_envelope(req, &cmd, &args, err, sizeof(err)) : -EINVAL;
+    if (!rc) {
+        c = daemon_find_cmd(cmd);
+        if (!c) {
+            snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
+            rc = -ENOSYS;
+        } else {
+            rc = c->fn(args, &result, err, sizeof(err));
+        }
+    }
+    ans = make_answer(rc, result, err);
+    json_object_put(req);
+    text = ans ? json_object_to_json_string_length(
+                     ans, JSON_C_TO_STRING_PLAIN, &tlen)
+               : NULL;
+    if (!text) {
+        text = oom_answer;
+        tlen = sizeof(oom_answer) - 1;
+    }
+    *out = xhv_malloc(tlen + 1);
+    if (*out) {
+        memcpy(*out, text, tlen + 1);
+        *out_len = tlen;
+    }
+    json_object_put(ans);
+    return *out ? 0 : -ENOMEM;
+}

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xhvd's control socket and event loop.
+ *
+ * One epoll loop serves the listening socket, a signalfd (SIGTERM, SIGINT,
+ * SIGHUP) and every client. Clients are read without blocking: a request
+ * arriving in pieces waits in its client's buffer while other clients are
+ * served. Each complete frame is handled at once and its answer written
+ * with a bounded wait, so one client that stops reading cannot hold the
+ * daemon for long: after ANSWER_TIMEOUT_MS it is dropped.
+ *
+ * A frame length of 0 or over CTL_MAX_MSG cannot be skipped safely (the
+ * stream has lost its framing), so that client gets an EMSGSIZE answer
+ * and is disconnected; nothing else is affected.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl/ctl.h"
+#include "daemon/daemon.h"
+#include "lib/alloc.h"
+#include "lib/log.h"
+
+#define MAX_CLIENTS       64
+#define ANSWER_TIMEOUT_MS 5000
+
+struct client {
+    int fd;
+    uint8_t hdr[4];
+    size_t hdr_got;
+    char *msg; /* allocated once the length is known */
+    size_t len, got;
+};
+
+static struct client *clients[MAX_CLIENTS];
+/* epoll tags for the two non-client descriptors. */
+static char tag_listen, tag_signal;
+
+static int listen_socket(const char *rundir, int *out)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    mode_t old;
+    int fd, rc;
+
+    rc = ctl_socket_path(rundir, sa.sun_path, sizeof(sa.sun_path));
+    if (rc)
+        return rc;
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    unlink(sa.sun_path); /* stale: we hold the pidfile lock */
+    old = umask(0177);   /* born 0600: no window for others to connect */
+    rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (rc == 0)
+        rc = chmod(sa.sun_path, 0600);
+    if (rc == 0)
+        rc = listen(fd, 16);
+    if (rc) {
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+    *out = fd;
+    return 0;
+}
+
+static void client_close(struct client *c)
+{
+    int i;
+
+    for (i = 0; i < MAX_CLIENTS; i++)
+        if (clients[i] == c)
+            clients[i] = NULL;
+    close(c->fd);
+    xhv_free(c->msg);
+    xhv_free(c);
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            return -errno;
+        if (poll(&pfd, 1, ANSWER_TIMEOUT_MS) <= 0)
+            return -ETIMEDOUT;
+    }
+    return 0;
+}
+
+static int send_answer(struct client *c, const char *text, size_t len)
+{
+    uint8_t hdr[4];
+    int rc;
+
+    ctl_frame_hdr(hdr, (uint32_t)len);
+    rc = send_all(c->fd, (const char *)hdr, sizeof(hdr));
+    return rc ? rc : send_all(c->fd, text, len);
+}
+
+static void send_error_and_drop(struct client *c, const char *text)
+{
+    send_answer(c, text, strlen(text));
+    client_close(c);
+}
+
+static int handle_frame(struct client *c)
+{
+    char *answer;
+    size_t alen;
+    int rc;
+
+    rc = daemon_handle_request(c->msg, c->len, &answer, &alen);
+    xhv_free(c->msg);
+    c->msg = NULL;
+    c->hdr_got = 0;
+    c->got = 0;
+    if (rc)
+        return rc;
+    rc = send_answer(c, answer, alen);
+    xhv_free(answer);
+    return rc;
+}
+
+/* Reads what is there; returns <0 when the client must go. */
+static int client_read(struct client *c)
+{
+    for (;;) {
+        ssize_t n;
+
+        if (c->hdr_got < sizeof(c->hdr)) {
+            n = recv(c->fd, c->hdr + c->hdr_got, sizeof(c->hdr) - c->hdr_got,
+                     MSG_DONTWAIT);
+        } else {
+            n = recv(c->fd, c->msg + c->got, c->len - c->got, MSG_DONTWAIT);
+        }
+        if (n == 0)
+            return -ECONNRESET;
+        if (n < 0)
+            return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+        if (c->hdr_got < sizeof(c->hdr)) {
+            c->hdr_got += (size_t)n;
+            if (c->hdr_got < sizeof(c->hdr))
+                continue;
+            c->len = ctl_frame_len(c->hdr);
+            if (c->len == 0 || c->len > CTL_MAX_MSG) {
+                send_error_and_drop(
+                    c, "{\"ok\":false,\"error\":\"EMSGSIZE\",\"errno\":90,"
+                       "\"message\":\"frame length out of range; closing\"}");
+                return 1; /* already closed */
+            }
+            c->msg = xhv_malloc(c->len + 1);
+            if (!c->msg)
+                return -ENOMEM;
+            c->got = 0;
+            continue;
+        }
+        c->got += (size_t)n;
+        if (c->got == c->len && handle_frame(c))
+            return -EIO;
+    }
+}
+
+static bool peer_allowed(int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return false;
+    return cred.uid == 0 || cred.uid == geteuid();
+}
+
+static void accept_client(int lfd, int epfd)
+{
+    struct epoll_event ev = {.events = EPOLLIN};
+    struct client *c;
+    int fd, i;
+
+    fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (!peer_allowed(fd)) {
+        log_warn("xhvd", "refused a control connection from another user");
+        close(fd);
+        return;
+    }
+    for (i = 0; i < MAX_CLIENTS && clients[i]; i++)
+        ;
+    c = i < MAX_CLIENTS ? xhv_calloc(1, sizeof(*c)) : NULL;
+    if (!c) {
+        log_warn("xhvd", "too many control connections; refused one");
+        close(fd);
+        return;
+    }
+    c->fd = fd;
+    ev.data.ptr = c;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        close(fd);
+        xhv_free(c);
+        return;
+    }
+    clients[i] = c;
+}
+
+static int signal_fd(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -errno;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void loop(int epfd, int lfd, int sfd)
+{
+    struct epoll_event evs[16];
+
+    while (!xhvd.stopping) {
+        int n = epoll_wait(epfd, evs, 16, -1), i;
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        for (i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+
+            if (p == &tag_listen) {
+                accept_client(lfd, epfd);
+            } else if (p == &tag_signal) {
+                struct signalfd_siginfo si;
+
+                if (read(sfd, &si, sizeof(si)) == sizeof(si))
+                    log_info("xhvd", "signal %u: shutting down",
+                             si.ssi_signo);
+                xhvd.stopping = true;
+            } else {
+                int rc = client_read(p);
+
+                if (rc < 0)
+                    client_close(p);
+            }
+        }
+    }
+}
+
+int server_run(const char *rundir, int ready_fd)
+{
+    struct epoll_event ev = {.events = EPOLLIN};
+    int lfd = -1, sfd = -1, epfd = -1, rc, i;
+    char path[PATH_MAX];
+
+    rc = listen_socket(rundir, &lfd);
+    if (rc) {
+        log_err("xhvd", "cannot listen on %s/%s: %s", rundir,
+                CTL_SOCKET_NAME, strerror(-rc));
+        return rc;
+    }
+    sfd = signal_fd();
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (sfd < 0 || epfd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    ev.data.ptr = &tag_listen;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
+    ev.data.ptr = &tag_signal;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+    log_info("xhvd", "listening on %s/%s", rundir, CTL_SOCKET_NAME);
+    if (ready_fd >= 0) {
+        ssize_t w = write(ready_fd, "R", 1);
+
+        (void)w;
+        close(ready_fd);
+    }
+    loop(epfd, lfd, sfd);
+    rc = 0;
+out:
+    for (i = 0; i < MAX_CLIENTS; i++)
+        if (clients[i])
+            client_close(clients[i]);
+    if (epfd >= 0)
+        close(epfd);
+    if (sfd >= 0)
+        close(sfd);
+    close(lfd);
+    if (ctl_socket_path(rundir, path, sizeof(path)) == 0)
+        unlink(path);
+    return rc;
+}
