@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xhv's entry point: global options, the command table and help. Exit
+ * status: 0 success, 1 the operation failed, 2 the command line was wrong.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "ctl/ctl.h"
+#include "lib/alloc.h"
+
+const char *cli_rundir;
+
+static const struct cli_cmd commands[] = {
+    {"create", "[-p] [-n] [-q] CONFIG [KEY=VALUE...]",
+     "Create a domain from an xl.cfg configuration file",
+     "Reads CONFIG (xl.cfg syntax, see docs/config.md), applies each\n"
+     "KEY=VALUE on top of it (e.g. memory=512 name=web2), and asks xhvd to\n"
+     "build the domain. Relative kernel and ramdisk paths are resolved\n"
+     "against the current directory. Errors in the file are reported as\n"
+     "FILE:LINE:COL and create nothing.\n"
+     "\n"
+     "  -p   leave the domain paused after creation\n"
+     "  -n   dry run: parse and check the configuration, print it as\n"
+     "       JSON, create nothing\n"
+     "  -q   quiet: print nothing on success\n",
+     cmd_create},
+    {"list", "[-l] [DOMAIN...]", "List domains",
+     "Columns as in xl list: Name, ID, Mem (MiB), VCPUs, State, Time(s).\n"
+     "State flags: r running, b blocked, p paused, s shut down, c crashed,\n"
+     "d dying.\n"
+     "\n"
+     "  -l   long listing: every field and the domain's configuration, as\n"
+     "       JSON\n",
+     cmd_list},
+    {"info", "", "Show host, memory and daemon information", "", cmd_info},
+    {"pause", "DOMAIN", "Pause a domain",
+     "Pauses nest: each pause needs its own unpause. DOMAIN is a name or\n"
+     "an id.\n",
+     cmd_pause},
+    {"unpause", "DOMAIN", "Unpause a domain",
+     "Undoes one pause (and starts a domain created with -p).\n",
+     cmd_unpause},
+    {"shutdown", "[-r] [-a] [DOMAIN]",
+     "Shut a domain down and apply its on_poweroff/on_reboot action",
+     "  -r   reboot: apply on_reboot instead of on_poweroff\n"
+     "  -a   every domain\n"
+     "\n"
+     "Until guests run (a later release), the shutdown takes effect at\n"
+     "once: there is no guest to ask first.\n",
+     cmd_shutdown},
+    {"destroy", "DOMAIN", "Destroy a domain at once",
+     "Stops the domain and gives back all its memory, whatever its state.\n",
+     cmd_destroy},
+    {"dump", "DOMAIN", "Show a domain's pages by purpose",
+     "Counts of RAM pages and extents, and every special page (shared_info,\n"
+     "grant frames, ...) by name with its MFN and, when mapped, its GFN.\n"
+     "Found from the frame table, so no kind of page can be missing.\n",
+     cmd_dump},
+    {"dmesg", "[-c]", "Show xhvd's log",
+     "  -c   clear the log after printing it\n", cmd_dmesg},
+    {"debug-keys", "KEYS", "Send debug keys to xhvd",
+     "Each character is one key: h lists them, q dumps every domain's\n"
+     "pages, m summarises memory. The output goes to xhvd's log (see\n"
+     "dmesg) and is printed here too.\n",
+     cmd_debug_keys},
+    {"audit", "", "Check every page of machine memory",
+     "Checks that every machine page is exactly one of free, xhv's own,\n"
+     "owned by one domain, broken or reserved, and that every domain's\n"
+     "page counts match. Prints the report; exits 1 if anything is wrong.\n",
+     cmd_audit},
+};
+
+const struct cli_cmd *cli_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+void cli_print_help(const struct cli_cmd *c)
+{
+    printf("Usage: xhv %s %s\n%s.\n", c->name, c->args, c->summary);
+    if (c->help[0])
+        printf("\n%s", c->help);
+}
+
+void cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "xhv %s: ", c->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nUsage: xhv %s %s\nTry 'xhv help %s'.\n", c->name,
+            c->args, c->name);
+}
+
+bool cli_wants_help(const struct cli_cmd *c, int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            cli_print_help(c);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "Usage: xhv [-r DIR] COMMAND [ARGS...]\n"
+               "Control domains on xhv, the hypervisor for Xen guests on "
+               "KVM.\n\nCommands:\n");
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-11s %s\n", "help", "Show help for a command");
+    fprintf(f,
+            "\nOptions:\n"
+            "  -r, --rundir DIR   where xhvd's socket is (default "
+            "$XHV_RUNDIR or /run/xhv)\n"
+            "  -h, --help         this help; 'xhv help COMMAND' for one "
+            "command\n"
+            "  -V, --version      the version\n"
+            "\nDomains are named by name or by id. Exit status: 0 success, 1 "
+            "failure,\n2 bad usage.\n");
+}
+
+static int help_cmd(int argc, char **argv)
+{
+    const struct cli_cmd *c;
+
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
+    }
+    c = cli_find(argv[1]);
+    if (!c) {
+        fprintf(stderr, "xhv: no command '%s'; 'xhv help' lists them\n",
+                argv[1]);
+        return 2;
+    }
+    cli_print_help(c);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"rundir", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const struct cli_cmd *c;
+    int opt;
+
+    cli_rundir = ctl_default_rundir();
+    /* '+': options after the command belong to the command. */
+    while ((opt = getopt_long(argc, argv, "+r:hV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            cli_rundir = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("xhv %s\n", XHV_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    argc -= optind;
+    argv += optind;
+    if (strcmp(argv[0], "help") == 0)
+        return help_cmd(argc, argv);
+    c = cli_find(argv[0]);
+    if (!c) {
+        fprintf(stderr, "xhv: no command '%s'; 'xhv help' lists them\n",
+                argv[0]);
+        return 2;
+    }
+    if (cli_wants_help(c, argc, argv))
+        return 0;
+    optind = 1; /* each command parses its own options */
+    return c->fn(argc, argv);
+}
