@@ -206,8 +206,13 @@ int cmd_audit(struct json_object *args, struct json_object **result,
     int rc = (r && text) ? audit_json(r, text, 16384) : -ENOMEM;
 
     (void)args, (void)err, (void)errlen;
-    if (!rc)
-        log_info("audit", "%.200s", text);
+    /* One log line per report line: log lines never embed newlines. */
+    for (char *line = text, *nl; !rc && *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            nl = line + strlen(line) - 1;
+        log_info("audit", "%.*s", (int)(nl - line), line);
+    }
     xhv_free(text);
     return finish(r, rc, result);
 }
