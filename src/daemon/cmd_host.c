@@ -206,13 +206,8 @@ int cmd_audit(struct json_object *args, struct json_object **result,
     int rc = (r && text) ? audit_json(r, text, 16384) : -ENOMEM;
 
     (void)args, (void)err, (void)errlen;
-    /* One log line per report line: log lines never embed newlines. */
-    for (char *line = text, *nl; !rc && *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        if (!nl)
-            nl = line + strlen(line) - 1;
-        log_info("audit", "%.*s", (int)(nl - line), line);
-    }
+    if (!rc)
+        xhv_log_lines(LOG_INFO, "audit", text);
     xhv_free(text);
     return finish(r, rc, result);
 }
@@ -312,12 +307,7 @@ int cmd_debug_keys(struct json_object *args, struct json_object **result,
     if (off >= len)
         snprintf(out + len - 32, 32, "\n[output truncated]\n");
     log_info("keys", "debug-keys '%s'", keys);
-    for (char *line = out, *nl; *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        if (!nl)
-            nl = line + strlen(line) - 1;
-        log_info("keys", "%.*s", (int)(nl - line), line);
-    }
+    xhv_log_lines(LOG_INFO, "keys", out);
     r = ctl_obj();
     rc = r ? 0 : -ENOMEM;
     ADD(r, "output", ctl_str(out));

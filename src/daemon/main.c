@@ -112,6 +112,18 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o)
         fprintf(stderr, "xhvd: unexpected argument '%s'\n", argv[optind]);
         return -EINVAL;
     }
+    /* mm_init checks these too, but by then a daemon's stderr is its log:
+     * say it here, where the user sees it. */
+    if (o->mem_bytes == 0 || o->mem_bytes % (2ULL << 20)) {
+        fprintf(stderr, "xhvd: --mem must be a positive multiple of 2 MiB\n");
+        return -EINVAL;
+    }
+    if (o->scratch_bytes % (2ULL << 20) ||
+        o->scratch_bytes > o->mem_bytes / 2) {
+        fprintf(stderr, "xhvd: --lu-scratch must be a multiple of 2 MiB and "
+                        "at most half of --mem\n");
+        return -EINVAL;
+    }
     return 0;
 }
 
@@ -156,7 +168,7 @@ static void write_pid(int fd)
 }
 
 /* Forks; the parent waits on a pipe until the child is ready or dead. */
-static int daemonise(int *ready_fd)
+static int daemonise(const char *rundir, int *ready_fd)
 {
     int p[2];
     pid_t pid;
@@ -169,7 +181,11 @@ static int daemonise(int *ready_fd)
         return -errno;
     if (pid > 0) {
         close(p[1]);
-        exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+        if (read(p[0], &c, 1) == 1)
+            exit(0);
+        /* The child's stderr was its log by the time it failed. */
+        fprintf(stderr, "xhvd: failed to start; see %s/xhvd.log\n", rundir);
+        exit(1);
     }
     close(p[0]);
     setsid();
@@ -240,8 +256,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (take_rundir(xhvd.opts.rundir, &pidfd))
         return 1;
-    if (!xhvd.opts.foreground &&
-        (daemonise(&ready_fd) || redirect_output(xhvd.opts.rundir)))
+    if (!xhvd.opts.foreground && (daemonise(xhvd.opts.rundir, &ready_fd) ||
+                                  redirect_output(xhvd.opts.rundir)))
         return 1;
     write_pid(pidfd);
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -114,6 +114,19 @@ void xhv_log(enum log_level level, const char *tag, const char *fmt, ...)
         fwrite(line, 1, (size_t)n, stderr);
 }
 
+void xhv_log_lines(enum log_level level, const char *tag, const char *text)
+{
+    const char *line = text, *nl;
+
+    while (*line) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            nl = line + strlen(line);
+        xhv_log(level, tag, "%.*s", (int)(nl - line), line);
+        line = *nl ? nl + 1 : nl;
+    }
+}
+
 size_t log_read(char *buf, size_t len)
 {
     size_t i, n, total;

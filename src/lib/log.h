@@ -23,6 +23,10 @@ enum log_level {
 void xhv_log(enum log_level level, const char *tag, const char *fmt, ...)
     XHV_PRINTF(3, 4);
 
+/* Logs a multi-line text one log line per text line (log lines never
+ * embed a newline, so every reader can split on them). */
+void xhv_log_lines(enum log_level level, const char *tag, const char *text);
+
 /* Lines at or below this level are echoed to stderr (default LOG_WARN). */
 void log_set_stderr_level(enum log_level level);
 /* Parses "err", "warn", "info" or "debug"; -EINVAL otherwise. */

@@ -388,6 +388,30 @@ static void test_line_that_just_fits_kept(void **state)
     assert_string_equal(line + LINE_MAX_LEN - 6, "[...]\n");
 }
 
+/* A multi-line text becomes one log line per text line, none empty
+ * at the end, and no log line holds a newline of its own. */
+static void test_log_lines_splits(void **state)
+{
+    static char buf[4096];
+    char *p;
+    int lines = 0;
+
+    (void)state;
+    xhv_log_lines(LOG_INFO, "t", "first\nsecond\n\nfourth");
+    log_read(buf, sizeof(buf));
+    for (p = buf; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 4);
+    assert_non_null(strstr(buf, "t: first\n"));
+    assert_non_null(strstr(buf, "t: second\n"));
+    assert_non_null(strstr(buf, "t: fourth\n"));
+    log_clear();
+    xhv_log_lines(LOG_INFO, "t", "only\n");
+    log_read(buf, sizeof(buf));
+    assert_non_null(strstr(buf, "t: only\n"));
+    assert_null(strchr(strchr(buf, '\n') + 1, '\n'));
+}
+
 static void test_clear_empties(void **state)
 {
     (void)state;
@@ -420,6 +444,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_line_marked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_tag_marked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_line_that_just_fits_kept, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_log_lines_splits, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_clear_empties, setup, teardown),
     };
