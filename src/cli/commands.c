@@ -69,8 +69,7 @@ static bool wanted(struct json_object *d, int n, char **names, bool *seen)
         return true;
     snprintf(id, sizeof(id), "%llu", ju64(d, "domid"));
     for (i = 0; i < n; i++)
-        if (strcmp(names[i], jstr(d, "name")) == 0 ||
-            strcmp(names[i], id) == 0)
+        if (strcmp(names[i], jstr(d, "name")) == 0 || strcmp(names[i], id) == 0)
             return seen[i] = true;
     return false;
 }
@@ -226,8 +225,7 @@ static void print_dump(struct json_object *r)
     printf("Domain %llu (%s): %s\n", ju64(r, "domid"), jstr(r, "name"),
            jstr(r, "state"));
     printf("  pages      tot %llu / max %llu, extra %llu\n",
-           ju64(r, "tot_pages"), ju64(r, "max_pages"),
-           ju64(r, "extra_pages"));
+           ju64(r, "tot_pages"), ju64(r, "max_pages"), ju64(r, "extra_pages"));
     printf("  ram        %llu pages in %llu extents, %llu aligned 2 MiB "
            "blocks\n",
            ju64(r, "ram_pages"), ju64(r, "ram_extents"),

@@ -25,8 +25,8 @@ static int resolve(const struct xlcfg *cfg, const char *file, const char *key,
         return 0;
     xlcfg_position(cfg, key, &line, &col);
     if (line)
-        fprintf(stderr, "%s:%u:%u: %s '%s': %s\n", file, line, col, key,
-                path, strerror(errno));
+        fprintf(stderr, "%s:%u:%u: %s '%s': %s\n", file, line, col, key, path,
+                strerror(errno));
     else
         fprintf(stderr, "xhv create: %s '%s': %s\n", key, path,
                 strerror(errno));
@@ -40,8 +40,7 @@ static int resolve(const struct xlcfg *cfg, const char *file, const char *key,
     } while (0)
 
 static struct json_object *config_json(const struct xhv_domain_config *dc,
-                                       const char *kernel,
-                                       const char *ramdisk)
+                                       const char *kernel, const char *ramdisk)
 {
     struct json_object *j = ctl_obj();
     int rc = j ? 0 : -ENOMEM;
@@ -80,8 +79,8 @@ static int load(const char *file, int nover, char **over,
         rc = xlcfg_to_domain_config(*cfgp, dc, &e);
     if (rc) {
         xlcfg_error_format(&e, msg, sizeof(msg));
-        fprintf(stderr, "%s\n", rc == -ENOMEM ? "xhv create: out of memory"
-                                              : msg);
+        fprintf(stderr, "%s\n",
+                rc == -ENOMEM ? "xhv create: out of memory" : msg);
     }
     return rc;
 }

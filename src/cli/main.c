@@ -45,8 +45,7 @@ static const struct cli_cmd commands[] = {
      "an id.\n",
      cmd_pause},
     {"unpause", "DOMAIN", "Unpause a domain",
-     "Undoes one pause (and starts a domain created with -p).\n",
-     cmd_unpause},
+     "Undoes one pause (and starts a domain created with -p).\n", cmd_unpause},
     {"shutdown", "[-r] [-a] [DOMAIN]",
      "Shut a domain down and apply its on_poweroff/on_reboot action",
      "  -r   reboot: apply on_reboot instead of on_poweroff\n"

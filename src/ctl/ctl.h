@@ -61,13 +61,13 @@ void ctl_frame_hdr(uint8_t hdr[4], uint32_t len);
     ctl_json_parse_at(__func__, buf, len, err, errlen)
 struct json_object *ctl_json_parse_at(const char *site, const char *buf,
                                       size_t len, char *err, size_t errlen);
-#define ctl_obj()         ctl_obj_at(__func__)
-#define ctl_arr()         ctl_arr_at(__func__)
-#define ctl_str(s)        ctl_str_at(__func__, s)
-#define ctl_u64(v)        ctl_u64_at(__func__, v)
-#define ctl_i64(v)        ctl_i64_at(__func__, v)
-#define ctl_bool(v)       ctl_bool_at(__func__, v)
-#define ctl_double(v)     ctl_double_at(__func__, v)
+#define ctl_obj()     ctl_obj_at(__func__)
+#define ctl_arr()     ctl_arr_at(__func__)
+#define ctl_str(s)    ctl_str_at(__func__, s)
+#define ctl_u64(v)    ctl_u64_at(__func__, v)
+#define ctl_i64(v)    ctl_i64_at(__func__, v)
+#define ctl_bool(v)   ctl_bool_at(__func__, v)
+#define ctl_double(v) ctl_double_at(__func__, v)
 struct json_object *ctl_obj_at(const char *site);
 struct json_object *ctl_arr_at(const char *site);
 struct json_object *ctl_str_at(const char *site, const char *s);
@@ -76,8 +76,7 @@ struct json_object *ctl_i64_at(const char *site, int64_t v);
 struct json_object *ctl_bool_at(const char *site, bool v);
 struct json_object *ctl_double_at(const char *site, double v);
 /* Adds val (consumed even on failure) under key; -ENOMEM if val is NULL. */
-int ctl_add(struct json_object *obj, const char *key,
-            struct json_object *val);
+int ctl_add(struct json_object *obj, const char *key, struct json_object *val);
 int ctl_append(struct json_object *arr, struct json_object *val);
 
 /* Typed argument access: -ENOENT when absent (and !required is then fine:

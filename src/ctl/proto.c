@@ -20,15 +20,19 @@ static const struct {
     int err;
     const char *name;
 } errno_names[] = {
-    {EPERM, "EPERM"},   {ENOENT, "ENOENT"},     {ESRCH, "ESRCH"},
-    {EIO, "EIO"},       {E2BIG, "E2BIG"},       {ENOEXEC, "ENOEXEC"},
-    {EBADF, "EBADF"},   {EAGAIN, "EAGAIN"},     {ENOMEM, "ENOMEM"},
-    {EACCES, "EACCES"}, {EFAULT, "EFAULT"},     {EBUSY, "EBUSY"},
-    {EEXIST, "EEXIST"}, {ENODEV, "ENODEV"},     {EISDIR, "EISDIR"},
-    {EINVAL, "EINVAL"}, {ENOSPC, "ENOSPC"},     {ERANGE, "ERANGE"},
-    {ENOSYS, "ENOSYS"}, {ENOTEMPTY, "ENOTEMPTY"}, {EMSGSIZE, "EMSGSIZE"},
-    {EPROTO, "EPROTO"}, {EOVERFLOW, "EOVERFLOW"}, {EALREADY, "EALREADY"},
-    {ETIMEDOUT, "ETIMEDOUT"}, {ECONNREFUSED, "ECONNREFUSED"},
+    {EPERM, "EPERM"},           {ENOENT, "ENOENT"},
+    {ESRCH, "ESRCH"},           {EIO, "EIO"},
+    {E2BIG, "E2BIG"},           {ENOEXEC, "ENOEXEC"},
+    {EBADF, "EBADF"},           {EAGAIN, "EAGAIN"},
+    {ENOMEM, "ENOMEM"},         {EACCES, "EACCES"},
+    {EFAULT, "EFAULT"},         {EBUSY, "EBUSY"},
+    {EEXIST, "EEXIST"},         {ENODEV, "ENODEV"},
+    {EISDIR, "EISDIR"},         {EINVAL, "EINVAL"},
+    {ENOSPC, "ENOSPC"},         {ERANGE, "ERANGE"},
+    {ENOSYS, "ENOSYS"},         {ENOTEMPTY, "ENOTEMPTY"},
+    {EMSGSIZE, "EMSGSIZE"},     {EPROTO, "EPROTO"},
+    {EOVERFLOW, "EOVERFLOW"},   {EALREADY, "EALREADY"},
+    {ETIMEDOUT, "ETIMEDOUT"},   {ECONNREFUSED, "ECONNREFUSED"},
     {ECONNRESET, "ECONNRESET"}, {EUCLEAN, "EUCLEAN"},
     {EOPNOTSUPP, "EOPNOTSUPP"}, {ENAMETOOLONG, "ENAMETOOLONG"},
 };
@@ -87,18 +91,22 @@ int ctl_parse_size(const char *s, uint64_t *bytes)
     switch (*end) {
     case '\0':
         break;
-    case 'k': case 'K':
+    case 'k':
+    case 'K':
         shift = 10;
         end++;
         break;
-    case 'm': case 'M':
+    case 'm':
+    case 'M':
         end++;
         break;
-    case 'g': case 'G':
+    case 'g':
+    case 'G':
         shift = 30;
         end++;
         break;
-    case 't': case 'T':
+    case 't':
+    case 'T':
         shift = 40;
         end++;
         break;
@@ -232,14 +240,17 @@ struct json_object *ctl_json_parse_at(const char *site, const char *buf,
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* JSON as RFC 8259 has it: UTF-8, no 'single quotes' or other
+     * json-c leniencies. */
+    json_tokener_set_flags(tok,
+                           JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     o = json_tokener_parse_ex(tok, buf, (int)len);
     jerr = json_tokener_get_error(tok);
     if (!o || jerr != json_tokener_success) {
         snprintf(err, errlen, "malformed JSON at byte %zu: %s",
                  json_tokener_get_parse_end(tok),
-                 jerr == json_tokener_continue
-                     ? "unexpected end of message"
-                     : json_tokener_error_desc(jerr));
+                 jerr == json_tokener_continue ? "unexpected end of message"
+                                               : json_tokener_error_desc(jerr));
         json_object_put(o);
         o = NULL;
     } else if (json_tokener_get_parse_end(tok) != len) {
@@ -290,8 +301,7 @@ struct json_object *ctl_double_at(const char *site, double v)
     return fault_fire(site) ? NULL : json_object_new_double(v);
 }
 
-int ctl_add(struct json_object *obj, const char *key,
-            struct json_object *val)
+int ctl_add(struct json_object *obj, const char *key, struct json_object *val)
 {
     if (!val)
         return -ENOMEM;
@@ -322,6 +332,9 @@ int ctl_get_str(struct json_object *o, const char *key, const char **out)
     if (!json_object_is_type(v, json_type_string))
         return -EINVAL;
     *out = json_object_get_string(v);
+    /* "web1\u0000x" must not read as "web1". */
+    if (strlen(*out) != (size_t)json_object_get_string_len(v))
+        return -EINVAL;
     return 0;
 }
 

@@ -39,9 +39,8 @@ static int find_domain(struct json_object *args, struct domain **d, char *err,
 }
 
 static const char *const cfg_fields[] = {
-    "name",    "type",    "memory_mib", "maxmem_mib", "vcpus",
-    "kernel",  "ramdisk", "cmdline",    "on_poweroff", "on_reboot",
-    "on_crash",
+    "name",    "type",    "memory_mib",  "maxmem_mib", "vcpus",    "kernel",
+    "ramdisk", "cmdline", "on_poweroff", "on_reboot",  "on_crash",
 };
 
 static int parse_action(struct json_object *cfg, const char *key,
@@ -61,9 +60,11 @@ static int parse_action(struct json_object *cfg, const char *key,
                 *out = a;
                 return 0;
             }
-    snprintf(err, errlen, "%s must be one of destroy, restart, preserve, "
-                          "rename-restart, coredump-destroy, "
-                          "coredump-restart, soft-reset", key);
+    snprintf(err, errlen,
+             "%s must be one of destroy, restart, preserve, "
+             "rename-restart, coredump-destroy, "
+             "coredump-restart, soft-reset",
+             key);
     return -EINVAL;
 }
 
@@ -73,18 +74,15 @@ static int check_file(const char *what, const char *path, char *err,
     struct stat st;
 
     if (path[0] != '/') {
-        snprintf(err, errlen, "%s path '%.200s' must be absolute", what,
-                 path);
+        snprintf(err, errlen, "%s path '%.200s' must be absolute", what, path);
         return -EINVAL;
     }
     if (stat(path, &st) < 0) {
-        snprintf(err, errlen, "%s '%.200s': %s", what, path,
-                 strerror(errno));
+        snprintf(err, errlen, "%s '%.200s': %s", what, path, strerror(errno));
         return -ENOENT;
     }
     if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s '%.200s' is not a regular file", what,
-                 path);
+        snprintf(err, errlen, "%s '%.200s' is not a regular file", what, path);
         return -EINVAL;
     }
     return 0;
@@ -177,8 +175,9 @@ static int config_to_params(struct json_object *cfg, struct domain_params *p,
     if (rc)
         return rc;
     if (ctl_get_str(cfg, "name", &name) || !domain_name_valid(name)) {
-        snprintf(err, errlen, "name must be 1-63 characters of A-Z a-z 0-9 "
-                              "_ . - and not all digits");
+        snprintf(err, errlen,
+                 "name must be 1-63 characters of A-Z a-z 0-9 "
+                 "_ . - and not all digits");
         return -EINVAL;
     }
     strcpy(p->name, name);
@@ -193,8 +192,8 @@ static int config_to_params(struct json_object *cfg, struct domain_params *p,
         rc = parse_action(cfg, "on_poweroff", ACTION_DESTROY, &p->on_poweroff,
                           err, errlen);
     if (!rc)
-        rc = parse_action(cfg, "on_reboot", ACTION_RESTART, &p->on_reboot,
-                          err, errlen);
+        rc = parse_action(cfg, "on_reboot", ACTION_RESTART, &p->on_reboot, err,
+                          errlen);
     if (!rc)
         rc = parse_action(cfg, "on_crash", ACTION_DESTROY, &p->on_crash, err,
                           errlen);
@@ -216,11 +215,15 @@ static int create_from(struct json_object *cfg, bool paused,
     rc = domain_create(&p, &d);
     if (rc) {
         if (rc == -EEXIST)
-            snprintf(err, errlen, "a domain named '%s' already exists",
-                     p.name);
+            snprintf(err, errlen, "a domain named '%s' already exists", p.name);
         else if (rc == -ENOMEM || rc == -E2BIG)
             snprintf(err, errlen, "not enough free memory for %llu MiB",
                      (unsigned long long)(p.memory_pages >> 8));
+        else if (rc == -EINVAL) /* all else was checked: the size */
+            snprintf(err, errlen,
+                     "maxmem of %llu MiB is more than a "
+                     "domain's address space holds",
+                     (unsigned long long)(p.max_pages >> 8));
         return rc;
     }
     rc = domcfg_remember(d->domid, cfg);
@@ -237,8 +240,8 @@ static int create_from(struct json_object *cfg, bool paused,
     return 0;
 }
 
-int cmd_create(struct json_object *args, struct json_object **result,
-               char *err, size_t errlen)
+int cmd_create(struct json_object *args, struct json_object **result, char *err,
+               size_t errlen)
 {
     struct json_object *cfg, *r;
     struct domain *d;
@@ -309,22 +312,17 @@ static struct json_object *domain_summary(struct domain *d, bool longform)
     if (!o)
         return NULL;
     state_flags(d, flags);
-#define ADD(key, val)                                                          \
-    do {                                                                       \
-        if (!rc)                                                               \
-            rc = ctl_add(o, key, val);                                         \
-    } while (0)
     rc = 0;
-    ADD("domid", ctl_u64(d->domid));
-    ADD("name", ctl_str(d->name));
-    ADD("mem_mib", ctl_u64(mm_owner_tot_pages(&d->mm) >> 8));
-    ADD("maxmem_mib", ctl_u64(d->params.max_pages >> 8));
-    ADD("vcpus", ctl_u64(d->nr_vcpus));
-    ADD("state", ctl_str(domain_state_name(domain_get_state(d))));
-    ADD("flags", ctl_str(flags));
-    ADD("cpu_time_s", ctl_double(0.0));
-    ADD("shutdown_reason", ctl_str(shutdown_reason_name(d->shutdown_reason)));
-#undef ADD
+    CMD_ADD(o, "domid", ctl_u64(d->domid));
+    CMD_ADD(o, "name", ctl_str(d->name));
+    CMD_ADD(o, "mem_mib", ctl_u64(mm_owner_tot_pages(&d->mm) >> 8));
+    CMD_ADD(o, "maxmem_mib", ctl_u64(d->params.max_pages >> 8));
+    CMD_ADD(o, "vcpus", ctl_u64(d->nr_vcpus));
+    CMD_ADD(o, "state", ctl_str(domain_state_name(domain_get_state(d))));
+    CMD_ADD(o, "flags", ctl_str(flags));
+    CMD_ADD(o, "cpu_time_s", ctl_double(0.0));
+    CMD_ADD(o, "shutdown_reason",
+            ctl_str(shutdown_reason_name(d->shutdown_reason)));
     if (!rc && longform) {
         struct json_object *cfg = domcfg_get(d->domid);
 
@@ -337,8 +335,8 @@ static struct json_object *domain_summary(struct domain *d, bool longform)
     return o;
 }
 
-int cmd_list(struct json_object *args, struct json_object **result,
-             char *err, size_t errlen)
+int cmd_list(struct json_object *args, struct json_object **result, char *err,
+             size_t errlen)
 {
     struct json_object *r = ctl_obj(), *arr = ctl_arr();
     struct domain **doms = NULL;
@@ -366,16 +364,11 @@ int cmd_list(struct json_object *args, struct json_object **result,
     }
 out:
     json_object_put(arr);
-    if (rc) {
-        json_object_put(r);
-        return rc;
-    }
-    *result = r;
-    return 0;
+    return cmd_finish(r, rc, result);
 }
 
-int cmd_pause(struct json_object *args, struct json_object **result,
-              char *err, size_t errlen)
+int cmd_pause(struct json_object *args, struct json_object **result, char *err,
+              size_t errlen)
 {
     struct domain *d;
     int rc = find_domain(args, &d, err, errlen);
@@ -436,8 +429,8 @@ int cmd_shutdown(struct json_object *args, struct json_object **result,
     int rc;
 
     rc = ctl_get_str(args, "reason", &reason);
-    if (rc == -EINVAL || (strcmp(reason, "poweroff") &&
-                          strcmp(reason, "reboot"))) {
+    if (rc == -EINVAL ||
+        (strcmp(reason, "poweroff") && strcmp(reason, "reboot"))) {
         snprintf(err, errlen, "reason must be \"poweroff\" or \"reboot\"");
         return -EINVAL;
     }
@@ -470,12 +463,7 @@ int cmd_shutdown(struct json_object *args, struct json_object **result,
     }
 out:
     json_object_put(cfg);
-    if (rc) {
-        json_object_put(r);
-        return rc;
-    }
-    *result = r;
-    return 0;
+    return cmd_finish(r, rc, result);
 }
 
 int cmd_destroy(struct json_object *args, struct json_object **result,

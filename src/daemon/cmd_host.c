@@ -15,12 +15,6 @@
 #include "lib/alloc.h"
 #include "lib/log.h"
 
-#define ADD(o, key, val)                                                       \
-    do {                                                                       \
-        if (!rc)                                                               \
-            rc = ctl_add(o, key, val);                                         \
-    } while (0)
-
 static uint64_t uptime_s(void)
 {
     struct timespec ts;
@@ -31,31 +25,21 @@ static uint64_t uptime_s(void)
            1000000000ULL;
 }
 
-static int finish(struct json_object *r, int rc, struct json_object **result)
-{
-    if (rc) {
-        json_object_put(r);
-        return rc;
-    }
-    *result = r;
-    return 0;
-}
-
-int cmd_hello(struct json_object *args, struct json_object **result,
-              char *err, size_t errlen)
+int cmd_hello(struct json_object *args, struct json_object **result, char *err,
+              size_t errlen)
 {
     struct json_object *r = ctl_obj();
     int rc = r ? 0 : -ENOMEM;
 
     (void)args, (void)err, (void)errlen;
-    ADD(r, "version", ctl_str(XHV_VERSION));
-    ADD(r, "protocol", ctl_u64(CTL_PROTOCOL_VERSION));
-    ADD(r, "pid", ctl_u64((uint64_t)getpid()));
-    return finish(r, rc, result);
+    CMD_ADD(r, "version", ctl_str(XHV_VERSION));
+    CMD_ADD(r, "protocol", ctl_u64(CTL_PROTOCOL_VERSION));
+    CMD_ADD(r, "pid", ctl_u64((uint64_t)getpid()));
+    return cmd_finish(r, rc, result);
 }
 
-int cmd_info(struct json_object *args, struct json_object **result,
-             char *err, size_t errlen)
+int cmd_info(struct json_object *args, struct json_object **result, char *err,
+             size_t errlen)
 {
     struct json_object *r = ctl_obj();
     struct mm_stats st;
@@ -65,29 +49,29 @@ int cmd_info(struct json_object *args, struct json_object **result,
     (void)args, (void)err, (void)errlen;
     mm_get_stats(&st);
     gethostname(host, sizeof(host) - 1);
-    ADD(r, "host", ctl_str(host));
-    ADD(r, "xhv_version", ctl_str(XHV_VERSION));
-    ADD(r, "protocol", ctl_u64(CTL_PROTOCOL_VERSION));
-    ADD(r, "pid", ctl_u64((uint64_t)getpid()));
-    ADD(r, "uptime_s", ctl_u64(uptime_s()));
-    ADD(r, "rundir", ctl_str(xhvd.opts.rundir));
-    ADD(r, "total_memory_mib", ctl_u64(st.total_pages >> 8));
-    ADD(r, "free_memory_mib", ctl_u64(st.free_pages >> 8));
-    ADD(r, "free_pages", ctl_u64(st.free_pages));
-    ADD(r, "scratch_mib", ctl_u64(xhvd.opts.scratch_bytes >> 20));
-    ADD(r, "domain_pages", ctl_u64(st.domheap_pages));
-    ADD(r, "xenheap_pages", ctl_u64(st.xenheap_pages));
-    ADD(r, "broken_pages", ctl_u64(st.broken_pages));
-    ADD(r, "reserved_pages", ctl_u64(st.reserved_pages));
-    ADD(r, "page_info_bytes", ctl_u64(sizeof(struct page_info)));
-    ADD(r, "nr_domains", ctl_u64(domlist_count()));
-    ADD(r, "kvm", ctl_bool(access("/dev/kvm", R_OK | W_OK) == 0));
-    ADD(r, "log_level", ctl_str(log_level_name(xhvd.opts.log_level)));
-    return finish(r, rc, result);
+    CMD_ADD(r, "host", ctl_str(host));
+    CMD_ADD(r, "xhv_version", ctl_str(XHV_VERSION));
+    CMD_ADD(r, "protocol", ctl_u64(CTL_PROTOCOL_VERSION));
+    CMD_ADD(r, "pid", ctl_u64((uint64_t)getpid()));
+    CMD_ADD(r, "uptime_s", ctl_u64(uptime_s()));
+    CMD_ADD(r, "rundir", ctl_str(xhvd.opts.rundir));
+    CMD_ADD(r, "total_memory_mib", ctl_u64(st.total_pages >> 8));
+    CMD_ADD(r, "free_memory_mib", ctl_u64(st.free_pages >> 8));
+    CMD_ADD(r, "free_pages", ctl_u64(st.free_pages));
+    CMD_ADD(r, "scratch_mib", ctl_u64(xhvd.opts.scratch_bytes >> 20));
+    CMD_ADD(r, "domain_pages", ctl_u64(st.domheap_pages));
+    CMD_ADD(r, "xenheap_pages", ctl_u64(st.xenheap_pages));
+    CMD_ADD(r, "broken_pages", ctl_u64(st.broken_pages));
+    CMD_ADD(r, "reserved_pages", ctl_u64(st.reserved_pages));
+    CMD_ADD(r, "page_info_bytes", ctl_u64(sizeof(struct page_info)));
+    CMD_ADD(r, "nr_domains", ctl_u64(domlist_count()));
+    CMD_ADD(r, "kvm", ctl_bool(access("/dev/kvm", R_OK | W_OK) == 0));
+    CMD_ADD(r, "log_level", ctl_str(log_level_name(xhvd.opts.log_level)));
+    return cmd_finish(r, rc, result);
 }
 
-int cmd_dmesg(struct json_object *args, struct json_object **result,
-              char *err, size_t errlen)
+int cmd_dmesg(struct json_object *args, struct json_object **result, char *err,
+              size_t errlen)
 {
     struct json_object *r;
     bool clear = false;
@@ -106,11 +90,11 @@ int cmd_dmesg(struct json_object *args, struct json_object **result,
     (void)need;
     r = ctl_obj();
     rc = r ? 0 : -ENOMEM;
-    ADD(r, "log", ctl_str(buf));
+    CMD_ADD(r, "log", ctl_str(buf));
     xhv_free(buf);
     if (!rc && clear)
         log_clear();
-    return finish(r, rc, result);
+    return cmd_finish(r, rc, result);
 }
 
 static int dump_to_json(struct domain *d, struct json_object *r)
@@ -122,31 +106,31 @@ static int dump_to_json(struct domain *d, struct json_object *r)
 
     if (rc)
         return rc;
-    ADD(r, "domid", ctl_u64(d->domid));
-    ADD(r, "name", ctl_str(d->name));
-    ADD(r, "state", ctl_str(domain_state_name(domain_get_state(d))));
-    ADD(r, "tot_pages", ctl_u64(dd.tot_pages));
-    ADD(r, "max_pages", ctl_u64(dd.max_pages));
-    ADD(r, "extra_pages", ctl_u64(dd.extra_pages));
-    ADD(r, "ram_pages", ctl_u64(dd.ram_pages));
-    ADD(r, "ram_extents", ctl_u64(dd.ram_extents));
-    ADD(r, "ram_2m_blocks", ctl_u64(dd.ram_extents_2m));
-    ADD(r, "p2m_table_pages", ctl_u64(dd.p2m_tables));
-    ADD(r, "p2m_mapped", ctl_u64(dd.p2m_mapped));
-    ADD(r, "vcpus", ctl_u64(d->nr_vcpus));
-    ADD(r, "overhead_bytes", ctl_u64(dd.overhead_bytes));
-    ADD(r, "special_total", ctl_u64(dd.nr_special_total));
+    CMD_ADD(r, "domid", ctl_u64(d->domid));
+    CMD_ADD(r, "name", ctl_str(d->name));
+    CMD_ADD(r, "state", ctl_str(domain_state_name(domain_get_state(d))));
+    CMD_ADD(r, "tot_pages", ctl_u64(dd.tot_pages));
+    CMD_ADD(r, "max_pages", ctl_u64(dd.max_pages));
+    CMD_ADD(r, "extra_pages", ctl_u64(dd.extra_pages));
+    CMD_ADD(r, "ram_pages", ctl_u64(dd.ram_pages));
+    CMD_ADD(r, "ram_extents", ctl_u64(dd.ram_extents));
+    CMD_ADD(r, "ram_2m_blocks", ctl_u64(dd.ram_extents_2m));
+    CMD_ADD(r, "p2m_table_pages", ctl_u64(dd.p2m_tables));
+    CMD_ADD(r, "p2m_mapped", ctl_u64(dd.p2m_mapped));
+    CMD_ADD(r, "vcpus", ctl_u64(d->nr_vcpus));
+    CMD_ADD(r, "overhead_bytes", ctl_u64(dd.overhead_bytes));
+    CMD_ADD(r, "special_total", ctl_u64(dd.nr_special_total));
     sp = rc ? NULL : ctl_arr();
     rc = rc ? rc : (sp ? 0 : -ENOMEM);
     for (i = 0; !rc && i < dd.nr_special; i++) {
         struct json_object *e = ctl_obj();
 
         rc = e ? 0 : -ENOMEM;
-        ADD(e, "kind", ctl_str(page_kind_name(dd.special[i].kind)));
-        ADD(e, "index", ctl_u64(dd.special[i].index));
-        ADD(e, "mfn", ctl_u64(dd.special[i].mfn));
+        CMD_ADD(e, "kind", ctl_str(page_kind_name(dd.special[i].kind)));
+        CMD_ADD(e, "index", ctl_u64(dd.special[i].index));
+        CMD_ADD(e, "mfn", ctl_u64(dd.special[i].mfn));
         if (dd.special[i].gfn != INVALID_GFN)
-            ADD(e, "gfn", ctl_u64(dd.special[i].gfn));
+            CMD_ADD(e, "gfn", ctl_u64(dd.special[i].gfn));
         if (rc)
             json_object_put(e);
         else
@@ -155,12 +139,12 @@ static int dump_to_json(struct domain *d, struct json_object *r)
     if (sp && rc)
         json_object_put(sp);
     else
-        ADD(r, "special", sp);
+        CMD_ADD(r, "special", sp);
     return rc;
 }
 
-int cmd_dump(struct json_object *args, struct json_object **result,
-             char *err, size_t errlen)
+int cmd_dump(struct json_object *args, struct json_object **result, char *err,
+             size_t errlen)
 {
     struct json_object *r;
     struct domain *d;
@@ -181,7 +165,7 @@ int cmd_dump(struct json_object *args, struct json_object **result,
     if (rc == -ESRCH)
         snprintf(err, errlen, "domain %u is dying", d->domid);
     put_domain(d);
-    return finish(r, rc, result);
+    return cmd_finish(r, rc, result);
 }
 
 static int audit_json(struct json_object *r, char *text, size_t textlen)
@@ -192,14 +176,14 @@ static int audit_json(struct json_object *r, char *text, size_t textlen)
     (void)arc;
     mm_audit_format(&rep, text, textlen);
     rc = 0;
-    ADD(r, "clean", ctl_bool(rep.nr_violations == 0));
-    ADD(r, "violations", ctl_u64(rep.nr_violations));
-    ADD(r, "report", ctl_str(text));
+    CMD_ADD(r, "clean", ctl_bool(rep.nr_violations == 0));
+    CMD_ADD(r, "violations", ctl_u64(rep.nr_violations));
+    CMD_ADD(r, "report", ctl_str(text));
     return rc;
 }
 
-int cmd_audit(struct json_object *args, struct json_object **result,
-              char *err, size_t errlen)
+int cmd_audit(struct json_object *args, struct json_object **result, char *err,
+              size_t errlen)
 {
     struct json_object *r = ctl_obj();
     char *text = xhv_malloc(16384);
@@ -209,7 +193,7 @@ int cmd_audit(struct json_object *args, struct json_object **result,
     if (!rc)
         xhv_log_lines(LOG_INFO, "audit", text);
     xhv_free(text);
-    return finish(r, rc, result);
+    return cmd_finish(r, rc, result);
 }
 
 /* 'q': every domain's dump into the log, as Xen's 'q' prints to its
@@ -231,8 +215,7 @@ static void key_q(char *out, size_t len, size_t *off)
                 out + *off, *off < len ? len - *off : 0,
                 "d%u (%s): tot_pages %llu max_pages %llu extra_pages "
                 "%llu, RAM in %llu extents (%llu 2 MiB), %u vcpus\n",
-                doms[i]->domid, doms[i]->name,
-                (unsigned long long)dd.tot_pages,
+                doms[i]->domid, doms[i]->name, (unsigned long long)dd.tot_pages,
                 (unsigned long long)dd.max_pages,
                 (unsigned long long)dd.extra_pages,
                 (unsigned long long)dd.ram_extents,
@@ -310,7 +293,7 @@ int cmd_debug_keys(struct json_object *args, struct json_object **result,
     xhv_log_lines(LOG_INFO, "keys", out);
     r = ctl_obj();
     rc = r ? 0 : -ENOMEM;
-    ADD(r, "output", ctl_str(out));
+    CMD_ADD(r, "output", ctl_str(out));
     xhv_free(out);
-    return finish(r, rc, result);
+    return cmd_finish(r, rc, result);
 }

@@ -55,6 +55,16 @@ struct daemon_cmd {
 
 const struct daemon_cmd *daemon_find_cmd(const char *name);
 
+/* Ends a handler: on rc == 0 hands r over as the result, else drops it. */
+int cmd_finish(struct json_object *r, int rc, struct json_object **result);
+
+/* Adds a field while rc is 0; val is not even built once rc is set. */
+#define CMD_ADD(o, key, val)                                                   \
+    do {                                                                       \
+        if (!rc)                                                               \
+            rc = ctl_add(o, key, val);                                         \
+    } while (0)
+
 /* cmd_domain.c / cmd_host.c */
 int cmd_create(struct json_object *, struct json_object **, char *, size_t);
 int cmd_list(struct json_object *, struct json_object **, char *, size_t);
@@ -66,8 +76,7 @@ int cmd_dump(struct json_object *, struct json_object **, char *, size_t);
 int cmd_hello(struct json_object *, struct json_object **, char *, size_t);
 int cmd_info(struct json_object *, struct json_object **, char *, size_t);
 int cmd_dmesg(struct json_object *, struct json_object **, char *, size_t);
-int cmd_debug_keys(struct json_object *, struct json_object **, char *,
-                   size_t);
+int cmd_debug_keys(struct json_object *, struct json_object **, char *, size_t);
 int cmd_audit(struct json_object *, struct json_object **, char *, size_t);
 
 /* domcfg.c: the configuration each domain was created from, kept for

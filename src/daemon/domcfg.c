@@ -22,7 +22,8 @@ static struct domcfg *find(uint32_t domid)
 {
     struct list_head *pos;
 
-    list_for_each(pos, &domcfgs) {
+    list_for_each(pos, &domcfgs)
+    {
         struct domcfg *c = list_entry(pos, struct domcfg, link);
 
         if (c->domid == domid)

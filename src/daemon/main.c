@@ -65,8 +65,7 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o)
     o->scratch_bytes = 64ULL << 20;
     o->log_level = LOG_INFO;
     snprintf(o->rundir, sizeof(o->rundir), "%s", ctl_default_rundir());
-    while ((c = getopt_long(argc, argv, "m:s:r:fl:hV", longopts, NULL)) !=
-           -1) {
+    while ((c = getopt_long(argc, argv, "m:s:r:fl:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
             if (ctl_parse_size(optarg, &o->mem_bytes)) {
@@ -147,8 +146,9 @@ static int take_rundir(const char *rundir, int *pidfd)
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         n = (int)read(fd, buf, sizeof(buf) - 1);
         buf[n > 0 ? n : 0] = '\0';
-        fprintf(stderr, "xhvd: another xhvd (pid %s) is running with run "
-                        "directory %s\n",
+        fprintf(stderr,
+                "xhvd: another xhvd (pid %s) is running with run "
+                "directory %s\n",
                 strtok(buf, "\n") ? buf : "?", rundir);
         close(fd);
         return -EBUSY;
@@ -261,8 +261,8 @@ int main(int argc, char **argv)
         return 1;
     write_pid(pidfd);
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    xhvd.started_ns = (uint64_t)ts.tv_sec * 1000000000ULL +
-                      (uint64_t)ts.tv_nsec;
+    xhvd.started_ns =
+        (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
     log_info("xhvd", "xhvd %s starting, pid %d", XHV_VERSION, (int)getpid());
     rc = start_machine(&xhvd.opts);
     if (!rc) {

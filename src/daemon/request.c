@@ -16,12 +16,18 @@
 #include "lib/alloc.h"
 
 static const struct daemon_cmd commands[] = {
-    {"hello", cmd_hello},       {"info", cmd_info},
-    {"create", cmd_create},     {"list", cmd_list},
-    {"pause", cmd_pause},       {"unpause", cmd_unpause},
-    {"shutdown", cmd_shutdown}, {"destroy", cmd_destroy},
-    {"dump", cmd_dump},         {"dmesg", cmd_dmesg},
-    {"debug-keys", cmd_debug_keys}, {"audit", cmd_audit},
+    {"hello", cmd_hello},
+    {"info", cmd_info},
+    {"create", cmd_create},
+    {"list", cmd_list},
+    {"pause", cmd_pause},
+    {"unpause", cmd_unpause},
+    {"shutdown", cmd_shutdown},
+    {"destroy", cmd_destroy},
+    {"dump", cmd_dump},
+    {"dmesg", cmd_dmesg},
+    {"debug-keys", cmd_debug_keys},
+    {"audit", cmd_audit},
 };
 
 const struct daemon_cmd *daemon_find_cmd(const char *name)
@@ -34,9 +40,18 @@ const struct daemon_cmd *daemon_find_cmd(const char *name)
     return NULL;
 }
 
+int cmd_finish(struct json_object *r, int rc, struct json_object **result)
+{
+    if (rc) {
+        json_object_put(r);
+        return rc;
+    }
+    *result = r;
+    return 0;
+}
+
 static int check_envelope(struct json_object *req, const char **cmd,
-                          struct json_object **args, char *err,
-                          size_t errlen)
+                          struct json_object **args, char *err, size_t errlen)
 {
     struct json_object_iter it;
     int rc;
@@ -88,6 +103,41 @@ fail:
     return NULL;
 }
 
+/*
+ * Answers are JSON, so UTF-8, but a message can quote a request's string
+ * cut short ("'%.64s'") in the middle of a character, and a log line can
+ * be cut the same way. Each byte that does not start a valid sequence
+ * becomes '?'; JSON's own syntax is ASCII, so the text stays JSON.
+ */
+static void utf8_scrub(char *s, size_t len)
+{
+    size_t i = 0, n, k;
+
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i], c1;
+
+        if (c < 0x80)
+            n = 1;
+        else if (c < 0xc2 || c > 0xf4)
+            n = 0;
+        else
+            n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+        for (k = 1; k < n; k++)
+            if (i + k >= len || ((unsigned char)s[i + k] & 0xc0) != 0x80)
+                n = 0;
+        c1 = n > 1 ? (unsigned char)s[i + 1] : 0;
+        /* Overlong forms, UTF-16 surrogates, beyond U+10FFFF. */
+        if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0) ||
+            (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90))
+            n = 0;
+        if (n == 0) {
+            s[i++] = '?';
+            continue;
+        }
+        i += n;
+    }
+}
+
 /* The answer of last resort, built without allocating JSON. */
 static const char oom_answer[] =
     "{\"ok\":false,\"error\":\"ENOMEM\",\"errno\":12,"
@@ -116,8 +166,8 @@ int daemon_handle_request(const char *msg, size_t len, char **out,
     }
     ans = make_answer(rc, result, err);
     json_object_put(req);
-    text = ans ? json_object_to_json_string_length(
-                     ans, JSON_C_TO_STRING_PLAIN, &tlen)
+    text = ans ? json_object_to_json_string_length(ans, JSON_C_TO_STRING_PLAIN,
+                                                   &tlen)
                : NULL;
     if (!text) {
         text = oom_answer;
@@ -126,6 +176,7 @@ int daemon_handle_request(const char *msg, size_t len, char **out,
     *out = xhv_malloc(tlen + 1);
     if (*out) {
         memcpy(*out, text, tlen + 1);
+        utf8_scrub(*out, tlen);
         *out_len = tlen;
     }
     json_object_put(ans);

@@ -252,8 +252,7 @@ static void loop(int epfd, int lfd, int sfd)
                 struct signalfd_siginfo si;
 
                 if (read(sfd, &si, sizeof(si)) == sizeof(si))
-                    log_info("xhvd", "signal %u: shutting down",
-                             si.ssi_signo);
+                    log_info("xhvd", "signal %u: shutting down", si.ssi_signo);
                 xhvd.stopping = true;
             } else {
                 int rc = client_read(p);
@@ -273,8 +272,8 @@ int server_run(const char *rundir, int ready_fd)
 
     rc = listen_socket(rundir, &lfd);
     if (rc) {
-        log_err("xhvd", "cannot listen on %s/%s: %s", rundir,
-                CTL_SOCKET_NAME, strerror(-rc));
+        log_err("xhvd", "cannot listen on %s/%s: %s", rundir, CTL_SOCKET_NAME,
+                strerror(-rc));
         return rc;
     }
     sfd = signal_fd();

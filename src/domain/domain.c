@@ -19,9 +19,9 @@
 
 /* Guest-physical layout: RAM from 0, with the MMIO hole below 4 GiB
  * (Xen's default, 0xf0000000-0xffffffff) skipped for large guests. */
-#define LOWMEM_END_GFN  0xf0000ULL
-#define HIGHMEM_GFN     0x100000ULL
-#define SPECIAL_GFNS    0x40000ULL /* 1 GiB above RAM for guest-placed pages */
+#define LOWMEM_END_GFN 0xf0000ULL
+#define HIGHMEM_GFN    0x100000ULL
+#define SPECIAL_GFNS   0x40000ULL /* 1 GiB above RAM for guest-placed pages */
 
 void domain_lock(struct domain *d)
 {
@@ -64,8 +64,7 @@ static const char *const action_names[] = {
 
 const char *shutdown_action_name(enum shutdown_action a)
 {
-    return (unsigned int)a < ARRAY_SIZE(action_names) ? action_names[a]
-                                                      : "?";
+    return (unsigned int)a < ARRAY_SIZE(action_names) ? action_names[a] : "?";
 }
 
 const char *shutdown_reason_name(enum shutdown_reason r)
@@ -186,8 +185,7 @@ int domain_create(const struct domain_params *p, struct domain **out)
     mm_owner_init(&d->mm, d->domid, p->max_pages);
     rc = domain_build(d);
     if (rc) {
-        log_warn("domain", "d%u: creation failed: %s", d->domid,
-                 strerror(-rc));
+        log_warn("domain", "d%u: creation failed: %s", d->domid, strerror(-rc));
         domain_kill(d);
         return rc;
     }
@@ -226,8 +224,7 @@ int domain_unpause(struct domain *d)
     return rc;
 }
 
-static enum shutdown_action action_for(struct domain *d,
-                                       enum shutdown_reason r)
+static enum shutdown_action action_for(struct domain *d, enum shutdown_reason r)
 {
     switch (r) {
     case SHUTDOWN_POWEROFF:
@@ -311,8 +308,9 @@ void domain_relinquish_resources(struct domain *d)
     }
     free_shared_info(d);
     if (mm_owner_tot_pages(&d->mm) || mm_owner_extra_pages(&d->mm))
-        log_warn("domain", "d%u: %llu pages still referenced after "
-                           "relinquish",
+        log_warn("domain",
+                 "d%u: %llu pages still referenced after "
+                 "relinquish",
                  d->domid,
                  (unsigned long long)(mm_owner_tot_pages(&d->mm) +
                                       mm_owner_extra_pages(&d->mm)));

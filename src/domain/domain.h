@@ -36,7 +36,7 @@
 #include "p2m/p2m.h"
 #include "xhv/public/xen.h"
 
-#define DOMAIN_NAME_MAX 64
+#define DOMAIN_NAME_MAX  64
 #define DOMAIN_MAX_VCPUS 128
 #define DOMID_MAX_NORMAL (DOMID_FIRST_RESERVED - 1)
 
@@ -71,8 +71,8 @@ enum shutdown_reason {
 /* What a domain is built from: checked by domain_create(). */
 struct domain_params {
     char name[DOMAIN_NAME_MAX];
-    uint64_t memory_pages;  /* RAM populated at creation */
-    uint64_t max_pages;     /* ceiling for ballooning; >= memory_pages */
+    uint64_t memory_pages; /* RAM populated at creation */
+    uint64_t max_pages;    /* ceiling for ballooning; >= memory_pages */
     unsigned int vcpus;
     enum shutdown_action on_poweroff, on_reboot, on_crash;
 };
@@ -91,13 +91,13 @@ struct domain {
     uint32_t domid;
     char name[DOMAIN_NAME_MAX]; /* protected by the domain list lock */
 
-    pthread_mutex_t lock;   /* the domain lock */
-    pthread_t lock_holder;  /* valid while locked */
+    pthread_mutex_t lock;  /* the domain lock */
+    pthread_t lock_holder; /* valid while locked */
     bool locked;
-    enum domain_state state;      /* d->lock */
-    unsigned int pause_count;     /* d->lock */
+    enum domain_state state;              /* d->lock */
+    unsigned int pause_count;             /* d->lock */
     enum shutdown_reason shutdown_reason; /* d->lock */
-    unsigned int refcnt;          /* atomic */
+    unsigned int refcnt;                  /* atomic */
 
     /* shared_info: its page, xhv's mapping and where the guest has put it.
      * virt is cleared, under d->lock, when the page is freed. */
@@ -112,7 +112,7 @@ struct domain {
     struct domain_params params;
     unsigned int nr_vcpus;
     struct vcpu **vcpus;
-    uint64_t created_ns; /* CLOCK_MONOTONIC at creation */
+    uint64_t created_ns;     /* CLOCK_MONOTONIC at creation */
     uint64_t overhead_bytes; /* xhv heap bytes held for this domain */
 
     struct list_head link; /* in the domain list */

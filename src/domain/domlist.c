@@ -18,8 +18,8 @@
 
 static pthread_mutex_t domlist_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct list_head domlist = LIST_HEAD_INIT(domlist); /* domlist_lock */
-static uint32_t next_domid = 1;                             /* domlist_lock */
-static unsigned int nr_domains;                             /* domlist_lock */
+static uint32_t next_domid = 1;                            /* domlist_lock */
+static unsigned int nr_domains;                            /* domlist_lock */
 
 bool domain_name_valid(const char *name)
 {
@@ -43,7 +43,8 @@ static struct domain *find_id(uint32_t domid)
 {
     struct list_head *pos;
 
-    list_for_each(pos, &domlist) {
+    list_for_each(pos, &domlist)
+    {
         struct domain *d = list_entry(pos, struct domain, link);
 
         if (d->domid == domid)
@@ -56,7 +57,8 @@ static struct domain *find_name(const char *name)
 {
     struct list_head *pos;
 
-    list_for_each(pos, &domlist) {
+    list_for_each(pos, &domlist)
+    {
         struct domain *d = list_entry(pos, struct domain, link);
 
         if (strcmp(d->name, name) == 0)
@@ -95,9 +97,9 @@ int domlist_insert(struct domain *d)
     rc = alloc_domid(&d->domid);
     if (rc)
         goto out;
-    list_for_each(pos, &domlist)
-        if (list_entry(pos, struct domain, link)->domid > d->domid)
-            break;
+    list_for_each(pos,
+                  &domlist) if (list_entry(pos, struct domain, link)->domid >
+                                d->domid) break;
     list_add_tail(&d->link, pos);
     nr_domains++;
 out:
@@ -176,7 +178,8 @@ int domlist_snapshot(struct domain ***out, unsigned int *n)
         pthread_mutex_unlock(&domlist_lock);
         return -ENOMEM;
     }
-    list_for_each(pos, &domlist) {
+    list_for_each(pos, &domlist)
+    {
         v[i] = list_entry(pos, struct domain, link);
         get_domain(v[i++]);
     }

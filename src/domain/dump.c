@@ -33,7 +33,8 @@ static void collect_special(struct domain *d, struct domain_dump *o)
     struct page_info *pg;
 
     pthread_mutex_lock(&d->mm.page_alloc_lock);
-    page_list_for_each(pg, &d->mm.extra_page_list) {
+    page_list_for_each(pg, &d->mm.extra_page_list)
+    {
         struct domain_special_page *sp;
 
         o->nr_special_total++;

@@ -56,8 +56,8 @@ void free_shared_info(struct domain *d)
 
 struct xen_shared_info *domain_shared_info(struct domain *d)
 {
-    struct xen_shared_info *si = __atomic_load_n(&d->shared_info.virt,
-                                                 __ATOMIC_ACQUIRE);
+    struct xen_shared_info *si =
+        __atomic_load_n(&d->shared_info.virt, __ATOMIC_ACQUIRE);
 
     XHV_ASSERT(si); /* used after domain_relinquish_resources() */
     return si;

@@ -14,18 +14,18 @@
 #include "lib/fault.h"
 
 static struct {
-    int armed;               /* atomic; 0 = fault_fire returns false fast */
-    const char *site;        /* NULL for any site */
-    char site_buf[128];      /* holds a site parsed from a spec */
-    unsigned long nth;       /* 1-based hit number that fails first */
+    int armed;          /* atomic; 0 = fault_fire returns false fast */
+    const char *site;   /* NULL for any site */
+    char site_buf[128]; /* holds a site parsed from a spec */
+    unsigned long nth;  /* 1-based hit number that fails first */
     enum fault_mode mode;
-    unsigned long hits;      /* atomic */
-    unsigned long fired;     /* atomic */
-    unsigned long benign;    /* atomic */
-    const char *last_site;   /* atomic pointer */
+    unsigned long hits;    /* atomic */
+    unsigned long fired;   /* atomic */
+    unsigned long benign;  /* atomic */
+    const char *last_site; /* atomic pointer */
 } rule;
 
-static int recording;        /* atomic */
+static int recording; /* atomic */
 static _Thread_local unsigned int benign_depth;
 static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *site_table[FAULT_MAX_SITES]; /* protected by site_lock */

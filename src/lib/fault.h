@@ -29,7 +29,7 @@ enum fault_mode {
     FAULT_PERSISTENT, /* fail the Nth hit and every hit after it */
 };
 
-#define FAULT_SITE_ANY "*"
+#define FAULT_SITE_ANY  "*"
 #define FAULT_MAX_SITES 256
 
 /* Called at each fault site; true means "fail now". */

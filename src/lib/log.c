@@ -83,9 +83,9 @@ void xhv_log(enum log_level level, const char *tag, const char *fmt, ...)
     int n, m;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    n = snprintf(line, sizeof(line), "[%5lld.%06ld] %-5s %s: ",
-                 (long long)ts.tv_sec, ts.tv_nsec / 1000,
-                 log_level_name(level), tag);
+    n = snprintf(line, sizeof(line),
+                 "[%5lld.%06ld] %-5s %s: ", (long long)ts.tv_sec,
+                 ts.tv_nsec / 1000, log_level_name(level), tag);
     if (n < 0)
         return;
     /* A header that alone fills the line (a very long tag) leaves no room

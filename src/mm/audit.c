@@ -80,7 +80,8 @@ static struct mm_owner *lookup_owner(struct audit *a, const void *p)
 
     if (a->last_owner && (const void *)a->last_owner == p)
         return a->last_owner;
-    list_for_each(pos, &machine.owners) {
+    list_for_each(pos, &machine.owners)
+    {
         struct mm_owner *o = list_entry(pos, struct mm_owner, link);
 
         if ((const void *)o == p) {
@@ -107,15 +108,15 @@ static bool chunk_linked(mfn_t mfn, const struct page_info *pg,
 {
     const struct page_list_head *l = &machine.free_list[zone][order];
 
-    if (pg->prev == PAGE_LIST_NULL ? l->head != mfn
-                                   : pg->prev >= machine.nr_pages ||
-                                         machine.frame_table[pg->prev].next !=
-                                             mfn)
+    if (pg->prev == PAGE_LIST_NULL
+            ? l->head != mfn
+            : pg->prev >= machine.nr_pages ||
+                  machine.frame_table[pg->prev].next != mfn)
         return false;
-    if (pg->next == PAGE_LIST_NULL ? l->tail != mfn
-                                   : pg->next >= machine.nr_pages ||
-                                         machine.frame_table[pg->next].prev !=
-                                             mfn)
+    if (pg->next == PAGE_LIST_NULL
+            ? l->tail != mfn
+            : pg->next >= machine.nr_pages ||
+                  machine.frame_table[pg->next].prev != mfn)
         return false;
     return true;
 }
@@ -128,8 +129,7 @@ static void check_free_page(struct audit *a, mfn_t mfn, uint64_t head_dirt)
     if (ci & (PGC_allocated | PGC_xen_heap | PGC_extra | PGC_broken |
               PGC_count_mask))
         violation(a->r, MM_V_BAD_STATE, mfn, UINT32_MAX,
-                  "free page with in-use flags %#llx",
-                  (unsigned long long)ci);
+                  "free page with in-use flags %#llx", (unsigned long long)ci);
     if (mfn_in_range(mfn, machine.other_start, machine.other_nr))
         violation(a->r, MM_V_RESERVED, mfn, UINT32_MAX,
                   "free page in the next generation's scratch half");
@@ -172,8 +172,7 @@ static uint64_t check_free_chunk(struct audit *a, mfn_t mfn)
     for (n = 1; n < nr; n++) {
         const struct page_info *pg = &machine.frame_table[mfn + n];
 
-        if (page_state(pg) != PGC_state_free ||
-            pg->u.free.order != FREE_TAIL) {
+        if (page_state(pg) != PGC_state_free || pg->u.free.order != FREE_TAIL) {
             violation(a->r, MM_V_FREE_CHUNK, mfn + n, UINT32_MAX,
                       "page %llu of the order-%u chunk at %#llx is not a "
                       "free tail",
@@ -271,14 +270,12 @@ static uint64_t check_page(struct audit *a, mfn_t mfn)
         a->r->broken++;
         if ((ci & ~PGC_state_mask) != PGC_broken)
             violation(a->r, MM_V_BROKEN, mfn, UINT32_MAX,
-                      "broken page with flags %#llx",
-                      (unsigned long long)ci);
+                      "broken page with flags %#llx", (unsigned long long)ci);
         break;
     default:
-        violation(a->r, MM_V_BAD_STATE, mfn, UINT32_MAX,
-                  "unknown page state %llu",
-                  (unsigned long long)((ci & PGC_state_mask) >>
-                                       PGC_state_shift));
+        violation(
+            a->r, MM_V_BAD_STATE, mfn, UINT32_MAX, "unknown page state %llu",
+            (unsigned long long)((ci & PGC_state_mask) >> PGC_state_shift));
         break;
     }
     return 1;
@@ -321,7 +318,8 @@ static void check_owners(struct audit *a)
 {
     struct list_head *pos;
 
-    list_for_each(pos, &machine.owners) {
+    list_for_each(pos, &machine.owners)
+    {
         struct mm_owner *o = list_entry(pos, struct mm_owner, link);
 
         a->r->owners++;
@@ -343,8 +341,8 @@ static void check_owners(struct audit *a)
 static void check_counters(struct audit *a)
 {
     struct mm_audit_report *r = a->r;
-    uint64_t listed = machine.free_pages[ZONE_SCRATCH] +
-                      machine.free_pages[ZONE_MAIN];
+    uint64_t listed =
+        machine.free_pages[ZONE_SCRATCH] + machine.free_pages[ZONE_MAIN];
 
     if (listed != r->free)
         violation(r, MM_V_FREE_LIST, INVALID_MFN, UINT32_MAX,
@@ -373,7 +371,8 @@ int mm_audit(struct mm_audit_report *r, unsigned int flags)
         return -ENODEV;
     owners_lock_all();
     heap_lock();
-    list_for_each(pos, &machine.owners) {
+    list_for_each(pos, &machine.owners)
+    {
         struct mm_owner *o = list_entry(pos, struct mm_owner, link);
 
         o->audit_pages = 0;
@@ -396,8 +395,7 @@ size_t mm_audit_format(const struct mm_audit_report *r, char *buf, size_t len)
     off += (size_t)snprintf(buf + (off < len ? off : len),                     \
                             off < len ? len - off : 0, __VA_ARGS__)
     OUT("%s: %llu violation%s\n", r->nr_violations ? "FAILED" : "clean",
-        (unsigned long long)r->nr_violations,
-        r->nr_violations == 1 ? "" : "s");
+        (unsigned long long)r->nr_violations, r->nr_violations == 1 ? "" : "s");
     OUT("pages: free %llu, xenheap %llu, domain %llu (extra %llu), "
         "broken %llu, reserved %llu, unmanaged %llu; domains %llu\n",
         (unsigned long long)r->free, (unsigned long long)r->xenheap,

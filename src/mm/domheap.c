@@ -52,9 +52,9 @@ void mm_owner_init(struct mm_owner *d, uint32_t id, uint64_t max_pages)
     page_list_init(&d->page_list);
     page_list_init(&d->extra_page_list);
     pthread_mutex_lock(&machine.owners_lock);
-    list_for_each(pos, &machine.owners)
-        if (list_entry(pos, struct mm_owner, link)->id > id)
-            break;
+    list_for_each(
+        pos, &machine.owners) if (list_entry(pos, struct mm_owner, link)->id >
+                                  id) break;
     list_add_tail(&d->link, pos); /* before the first larger id */
     pthread_mutex_unlock(&machine.owners_lock);
 }
@@ -234,8 +234,7 @@ void free_domheap_pages_locked(struct mm_owner *d, struct page_info *pg,
         uint64_t refs = pgc_get(p) & PGC_count_mask;
 
         XHV_ASSERT(p->u.inuse.owner == d);
-        XHV_ASSERT(refs == 0 ||
-                   (refs == 1 && (pgc_get(p) & PGC_allocated)));
+        XHV_ASSERT(refs == 0 || (refs == 1 && (pgc_get(p) & PGC_allocated)));
         page_list_del(p, extra ? &d->extra_page_list : &d->page_list);
         __atomic_fetch_and(&p->count_info,
                            ~(PGC_allocated | PGC_extra | PGC_count_mask),
@@ -270,17 +269,15 @@ void owners_lock_all(void)
     struct list_head *pos;
 
     pthread_mutex_lock(&machine.owners_lock);
-    list_for_each(pos, &machine.owners)
-        pthread_mutex_lock(
-            &list_entry(pos, struct mm_owner, link)->page_alloc_lock);
+    list_for_each(pos, &machine.owners) pthread_mutex_lock(
+        &list_entry(pos, struct mm_owner, link)->page_alloc_lock);
 }
 
 void owners_unlock_all(void)
 {
     struct list_head *pos;
 
-    list_for_each(pos, &machine.owners)
-        pthread_mutex_unlock(
-            &list_entry(pos, struct mm_owner, link)->page_alloc_lock);
+    list_for_each(pos, &machine.owners) pthread_mutex_unlock(
+        &list_entry(pos, struct mm_owner, link)->page_alloc_lock);
     pthread_mutex_unlock(&machine.owners_lock);
 }

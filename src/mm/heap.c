@@ -109,8 +109,8 @@ static void page_make_free_tail(struct page_info *pg, enum mm_zone zone,
     pg->prev = PAGE_LIST_NULL;
 }
 
-int heap_alloc(unsigned int zones, unsigned int order, uint64_t pgc,
-               mfn_t *out, uint64_t *dirt)
+int heap_alloc(unsigned int zones, unsigned int order, uint64_t pgc, mfn_t *out,
+               uint64_t *dirt)
 {
     static const enum mm_zone pref[] = {ZONE_SCRATCH, ZONE_MAIN};
     struct page_info *head = NULL;
@@ -189,8 +189,7 @@ static bool chunk_freeable(mfn_t mfn, uint64_t nr, uint64_t must_have)
     return true;
 }
 
-int heap_free(mfn_t mfn, unsigned int order, uint64_t dirt,
-              uint64_t must_have)
+int heap_free(mfn_t mfn, unsigned int order, uint64_t dirt, uint64_t must_have)
 {
     uint64_t n, nr = 1ULL << order, summary = 0;
     enum mm_zone zone = mfn_zone(mfn);
@@ -202,8 +201,9 @@ int heap_free(mfn_t mfn, unsigned int order, uint64_t dirt,
     if (!chunk_freeable(mfn, nr, must_have)) {
         machine.bad_frees++;
         heap_unlock();
-        log_err("mm", "refused free of mfn %#llx order %u: not an allocated "
-                      "chunk (double free?)",
+        log_err("mm",
+                "refused free of mfn %#llx order %u: not an allocated "
+                "chunk (double free?)",
                 (unsigned long long)mfn, order);
         return -EINVAL;
     }
@@ -240,8 +240,7 @@ static unsigned int fit_order(mfn_t mfn, mfn_t end)
 {
     unsigned int o = 0;
 
-    while (o < MAX_ORDER && !(mfn & (1ULL << o)) &&
-           mfn + (2ULL << o) <= end)
+    while (o < MAX_ORDER && !(mfn & (1ULL << o)) && mfn + (2ULL << o) <= end)
         o++;
     return o;
 }
@@ -300,8 +299,7 @@ uint64_t init_heap_pages(mfn_t start, uint64_t nr, unsigned int flags)
                 continue;
             }
             for (r = m; r < se; r++)
-                if (page_state(&machine.frame_table[r]) !=
-                    PGC_state_unmanaged)
+                if (page_state(&machine.frame_table[r]) != PGC_state_unmanaged)
                     break;
             init_run(m, r, dirt);
             done += r - m;
@@ -387,8 +385,8 @@ int mm_mark_broken(mfn_t mfn)
         break;
     case PGC_state_inuse:
         /* Retired when its user frees it. */
-        if (__atomic_fetch_or(&pg->count_info, PGC_broken,
-                              __ATOMIC_RELAXED) & PGC_broken)
+        if (__atomic_fetch_or(&pg->count_info, PGC_broken, __ATOMIC_RELAXED) &
+            PGC_broken)
             rc = -EALREADY;
         break;
     case PGC_state_free:
@@ -421,9 +419,9 @@ void mm_get_stats(struct mm_stats *st)
     st->xenheap_pages = machine.nr_xenheap;
     st->broken_pages = machine.nr_broken;
     st->reserved_pages = machine.nr_reserved;
-    st->domheap_pages = st->total_pages - st->free_pages -
-                        st->xenheap_pages - st->broken_pages -
-                        st->reserved_pages - machine.nr_unmanaged;
+    st->domheap_pages = st->total_pages - st->free_pages - st->xenheap_pages -
+                        st->broken_pages - st->reserved_pages -
+                        machine.nr_unmanaged;
     st->bad_frees = machine.bad_frees;
     st->scrubbed_pages =
         __atomic_load_n(&machine.scrubbed_pages, __ATOMIC_RELAXED);

@@ -216,7 +216,8 @@ mfn_t virt_to_mfn(const void *va)
 {
     const uint8_t *p = va;
 
-    if (p < machine.base || p >= machine.base + (machine.nr_pages << PAGE_SHIFT))
+    if (p < machine.base ||
+        p >= machine.base + (machine.nr_pages << PAGE_SHIFT))
         return INVALID_MFN;
     return (mfn_t)(p - machine.base) >> PAGE_SHIFT;
 }

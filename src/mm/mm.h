@@ -47,12 +47,12 @@ typedef uint64_t mfn_t;
  * reference count in the low bits. A domheap page holds one reference for
  * being allocated (PGC_allocated) plus one per get_page().
  */
-#define PGC_allocated   (1ULL << 63)
-#define PGC_xen_heap    (1ULL << 62)
-#define PGC_extra       (1ULL << 61)
-#define PGC_broken      (1ULL << 60) /* taken out of service when freed */
-#define PGC_state_shift 56
-#define PGC_state_mask  (7ULL << PGC_state_shift)
+#define PGC_allocated       (1ULL << 63)
+#define PGC_xen_heap        (1ULL << 62)
+#define PGC_extra           (1ULL << 61)
+#define PGC_broken          (1ULL << 60) /* taken out of service when freed */
+#define PGC_state_shift     56
+#define PGC_state_mask      (7ULL << PGC_state_shift)
 #define PGC_state_unmanaged (0ULL << PGC_state_shift)
 #define PGC_state_free      (1ULL << PGC_state_shift)
 #define PGC_state_inuse     (2ULL << PGC_state_shift)
@@ -112,7 +112,7 @@ struct page_info {
     } u;
 };
 
-#define FREE_TAIL UINT32_MAX
+#define FREE_TAIL      UINT32_MAX
 #define PAGE_LIST_NULL UINT32_MAX
 
 struct page_list_head {
@@ -120,7 +120,10 @@ struct page_list_head {
     uint64_t count;
 };
 
-#define PAGE_LIST_HEAD_INIT {PAGE_LIST_NULL, PAGE_LIST_NULL, 0}
+#define PAGE_LIST_HEAD_INIT                                                    \
+    {                                                                          \
+        PAGE_LIST_NULL, PAGE_LIST_NULL, 0                                      \
+    }
 
 /* memflags for the allocators. */
 #define MEMF_no_refcount (1U << 0) /* extra page: not in tot_pages */
@@ -137,10 +140,10 @@ struct page_list_head {
 struct mm_owner {
     uint32_t id;
     pthread_mutex_t page_alloc_lock;
-    bool is_dying;         /* written under page_alloc_lock */
-    uint64_t tot_pages;    /* protected by page_alloc_lock */
-    uint64_t max_pages;    /* protected by page_alloc_lock */
-    uint64_t extra_pages;  /* protected by page_alloc_lock */
+    bool is_dying;                         /* written under page_alloc_lock */
+    uint64_t tot_pages;                    /* protected by page_alloc_lock */
+    uint64_t max_pages;                    /* protected by page_alloc_lock */
+    uint64_t extra_pages;                  /* protected by page_alloc_lock */
     struct page_list_head page_list;       /* protected by page_alloc_lock */
     struct page_list_head extra_page_list; /* protected by page_alloc_lock */
     struct list_head link; /* in the owner registry; protected by it */
@@ -151,9 +154,9 @@ struct mm_config {
     uint64_t mem_bytes;     /* machine memory; a multiple of 2 MiB */
     uint64_t scratch_bytes; /* live-update scratch; 0 or a multiple of 2 MiB */
     unsigned int scratch_half; /* 0 = half A is ours, 1 = half B */
-    int memfd;              /* an existing machine memfd, or -1 for a new one */
-    bool defer_heap;        /* leave pages unmanaged; caller runs
-                               init_heap_pages() itself (live update) */
+    int memfd;       /* an existing machine memfd, or -1 for a new one */
+    bool defer_heap; /* leave pages unmanaged; caller runs
+                        init_heap_pages() itself (live update) */
 };
 
 /* Machine memory (machine.c). */
@@ -251,33 +254,33 @@ void mm_get_stats(struct mm_stats *st);
  * sees no operation half done.
  */
 enum mm_violation_kind {
-    MM_V_BAD_STATE = 1,     /* state bits hold no known state */
-    MM_V_UNMANAGED,         /* page never handed to the heap */
-    MM_V_FREE_LIST,         /* free list entry is not a proper chunk head */
-    MM_V_FREE_CHUNK,        /* page inside a free chunk is not a free tail */
-    MM_V_FREE_LOST,         /* free page that no free chunk covers */
-    MM_V_FREE_DIRT,         /* dirty free page its chunk does not record */
-    MM_V_FREE_NOT_ZERO,     /* clean free page holding bytes (deep audit) */
-    MM_V_OWNER_UNKNOWN,     /* owned by something not a registered owner */
-    MM_V_OWNER_COUNT,       /* tot_pages / extra_pages disagree with pages */
-    MM_V_OWNER_LIST,        /* owner's page list and frame table disagree */
+    MM_V_BAD_STATE = 1, /* state bits hold no known state */
+    MM_V_UNMANAGED,     /* page never handed to the heap */
+    MM_V_FREE_LIST,     /* free list entry is not a proper chunk head */
+    MM_V_FREE_CHUNK,    /* page inside a free chunk is not a free tail */
+    MM_V_FREE_LOST,     /* free page that no free chunk covers */
+    MM_V_FREE_DIRT,     /* dirty free page its chunk does not record */
+    MM_V_FREE_NOT_ZERO, /* clean free page holding bytes (deep audit) */
+    MM_V_OWNER_UNKNOWN, /* owned by something not a registered owner */
+    MM_V_OWNER_COUNT,   /* tot_pages / extra_pages disagree with pages */
+    MM_V_OWNER_LIST,    /* owner's page list and frame table disagree */
     MM_V_DOMHEAP_IN_SCRATCH,
-    MM_V_XENHEAP_OWNED,     /* xenheap page with an owner, or the reverse */
-    MM_V_REFCOUNT,          /* owned page without references */
-    MM_V_EXTRA_KIND,        /* extra page without a kind, or RAM with one */
-    MM_V_RESERVED,          /* reserved page outside the other scratch half */
-    MM_V_BROKEN,            /* broken page in an impossible state */
+    MM_V_XENHEAP_OWNED, /* xenheap page with an owner, or the reverse */
+    MM_V_REFCOUNT,      /* owned page without references */
+    MM_V_EXTRA_KIND,    /* extra page without a kind, or RAM with one */
+    MM_V_RESERVED,      /* reserved page outside the other scratch half */
+    MM_V_BROKEN,        /* broken page in an impossible state */
 };
 
 struct mm_violation {
     enum mm_violation_kind kind;
-    mfn_t mfn;          /* INVALID_MFN when about an owner as a whole */
-    uint32_t owner_id;  /* UINT32_MAX when none */
+    mfn_t mfn;         /* INVALID_MFN when about an owner as a whole */
+    uint32_t owner_id; /* UINT32_MAX when none */
     char what[112];
 };
 
 #define MM_AUDIT_MAX_REPORTED 64
-#define MM_AUDIT_DEEP (1U << 0) /* also read every clean free page */
+#define MM_AUDIT_DEEP         (1U << 0) /* also read every clean free page */
 
 struct mm_audit_report {
     uint64_t nr_violations; /* all found; only the first few are kept */
@@ -290,8 +293,7 @@ struct mm_audit_report {
 /* 0 when clean, -EUCLEAN when r lists violations. */
 int mm_audit(struct mm_audit_report *r, unsigned int flags);
 /* Human-readable report; returns the length it needed (like snprintf). */
-size_t mm_audit_format(const struct mm_audit_report *r, char *buf,
-                       size_t len);
+size_t mm_audit_format(const struct mm_audit_report *r, char *buf, size_t len);
 const char *mm_violation_name(enum mm_violation_kind kind);
 
 /* Page lists: MFN-linked, so 8 bytes of linkage per page. */

@@ -44,8 +44,8 @@ int get_page(struct page_info *pg, const struct mm_owner *d)
     uint64_t x = __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED), nx;
 
     do {
-        if ((x & PGC_state_mask) != PGC_state_inuse ||
-            (x & PGC_xen_heap) || !(x & PGC_count_mask))
+        if ((x & PGC_state_mask) != PGC_state_inuse || (x & PGC_xen_heap) ||
+            !(x & PGC_count_mask))
             return -EINVAL;
         if ((x & PGC_count_mask) == PGC_count_mask)
             return -EOVERFLOW;
@@ -95,8 +95,7 @@ void put_page(struct page_info *pg)
 
 void put_page_alloc_ref(struct page_info *pg)
 {
-    if (__atomic_fetch_and(&pg->count_info, ~PGC_allocated,
-                           __ATOMIC_RELAXED) &
+    if (__atomic_fetch_and(&pg->count_info, ~PGC_allocated, __ATOMIC_RELAXED) &
         PGC_allocated)
         put_page(pg);
 }
@@ -120,9 +119,8 @@ int get_page_type_at(const char *site, struct page_info *pg, uint64_t type)
             return -EOVERFLOW;
         else
             nx = x + 1;
-    } while (!__atomic_compare_exchange_n(&pg->u.inuse.type_info, &x, nx,
-                                          false, __ATOMIC_ACQUIRE,
-                                          __ATOMIC_RELAXED));
+    } while (!__atomic_compare_exchange_n(&pg->u.inuse.type_info, &x, nx, false,
+                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
     return 0;
 }
 

@@ -26,16 +26,16 @@ struct machine {
     bool heap_partial; /* defer_heap: unmanaged pages are expected */
     int memfd;
     bool own_memfd;
-    uint8_t *base;  /* the whole memfd, mapped shared */
+    uint8_t *base; /* the whole memfd, mapped shared */
     uint64_t nr_pages;
     struct page_info *frame_table;
     size_t frame_table_bytes;
 
     mfn_t scratch_start; /* the whole scratch region */
     uint64_t scratch_nr;
-    mfn_t own_start;     /* our half: xenheap only */
+    mfn_t own_start; /* our half: xenheap only */
     uint64_t own_nr;
-    mfn_t other_start;   /* the next generation's half: reserved */
+    mfn_t other_start; /* the next generation's half: reserved */
     uint64_t other_nr;
 
     pthread_mutex_t heap_lock;
@@ -43,12 +43,12 @@ struct machine {
     bool heap_locked;
     struct page_list_head free_list[NR_ZONES][MAX_ORDER + 1]; /* heap_lock */
     uint64_t free_pages[NR_ZONES];                            /* heap_lock */
-    uint64_t bad_frees;      /* heap_lock */
-    uint64_t nr_unmanaged;   /* heap_lock */
-    uint64_t nr_reserved;    /* heap_lock */
-    uint64_t nr_broken;      /* heap_lock */
-    uint64_t nr_xenheap;     /* heap_lock */
-    uint64_t scrubbed_pages; /* atomic */
+    uint64_t bad_frees;                                       /* heap_lock */
+    uint64_t nr_unmanaged;                                    /* heap_lock */
+    uint64_t nr_reserved;                                     /* heap_lock */
+    uint64_t nr_broken;                                       /* heap_lock */
+    uint64_t nr_xenheap;                                      /* heap_lock */
+    uint64_t scrubbed_pages;                                  /* atomic */
 
     pthread_mutex_t owners_lock;
     struct list_head owners; /* protected by owners_lock */
@@ -83,8 +83,7 @@ static inline void pgt_set(struct page_info *pg, uint64_t v)
 
 static inline uint64_t page_state(const struct page_info *pg)
 {
-    return __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED) &
-           PGC_state_mask;
+    return __atomic_load_n(&pg->count_info, __ATOMIC_RELAXED) & PGC_state_mask;
 }
 
 static inline void page_set_state(struct page_info *pg, uint64_t state)
@@ -112,10 +111,9 @@ static inline enum mm_zone mfn_zone(mfn_t mfn)
  * heap_free checks first that every page is in use and carries
  * must_have, and refuses (-EINVAL, counted as a bad free) otherwise.
  */
-int heap_alloc(unsigned int zones, unsigned int order, uint64_t pgc,
-               mfn_t *mfn, uint64_t *dirt);
-int heap_free(mfn_t mfn, unsigned int order, uint64_t dirt,
-              uint64_t must_have);
+int heap_alloc(unsigned int zones, unsigned int order, uint64_t pgc, mfn_t *mfn,
+               uint64_t *dirt);
+int heap_free(mfn_t mfn, unsigned int order, uint64_t dirt, uint64_t must_have);
 void heap_lock(void);
 void heap_unlock(void);
 void heap_assert_locked(void);

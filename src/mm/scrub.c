@@ -29,8 +29,8 @@
 static bool punch(mfn_t mfn, uint64_t nr)
 {
     return fallocate(machine.memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                     (off_t)(mfn << PAGE_SHIFT), (off_t)(nr << PAGE_SHIFT)) ==
-           0;
+                     (off_t)(mfn << PAGE_SHIFT),
+                     (off_t)(nr << PAGE_SHIFT)) == 0;
 }
 
 void scrub_chunk(mfn_t mfn, unsigned int order, uint64_t dirt, uint64_t mask)
@@ -57,6 +57,5 @@ void scrub_chunk(mfn_t mfn, unsigned int order, uint64_t dirt, uint64_t mask)
         __atomic_fetch_and(&pg->count_info, ~PGC_dirty_mask, __ATOMIC_RELAXED);
     }
     if (scrubbed)
-        __atomic_add_fetch(&machine.scrubbed_pages, scrubbed,
-                           __ATOMIC_RELAXED);
+        __atomic_add_fetch(&machine.scrubbed_pages, scrubbed, __ATOMIC_RELAXED);
 }

@@ -36,11 +36,11 @@ enum p2m_type {
 
 struct p2m {
     pthread_mutex_t lock;
-    uint64_t *root;        /* top-level table (xenheap); p2m lock */
-    uint8_t *window;       /* guest-physical window, nr_gfns pages */
-    uint64_t nr_gfns;      /* size of the window, in pages */
-    uint64_t nr_tables;    /* xenheap pages in the tree; p2m lock */
-    uint64_t nr_mapped;    /* gfns mapped; p2m lock */
+    uint64_t *root;     /* top-level table (xenheap); p2m lock */
+    uint8_t *window;    /* guest-physical window, nr_gfns pages */
+    uint64_t nr_gfns;   /* size of the window, in pages */
+    uint64_t nr_tables; /* xenheap pages in the tree; p2m lock */
+    uint64_t nr_mapped; /* gfns mapped; p2m lock */
 };
 
 int p2m_init(struct p2m *p, uint64_t nr_gfns);
@@ -51,8 +51,7 @@ void p2m_close_window(struct p2m *p);
 void p2m_teardown(struct p2m *p);
 
 /* Maps [gfn, gfn + nr) to [mfn, mfn + nr); every gfn must be unmapped. */
-int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr,
-            enum p2m_type t);
+int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr, enum p2m_type t);
 /*
  * Maps gfn to mfn whatever was there, except that a special page is only
  * replaced by itself (-EBUSY otherwise). What was there comes back through
@@ -83,8 +82,7 @@ int p2m_for_each_extent(struct p2m *p, p2m_extent_fn fn, void *ctx);
  * order-9 extents where the range allows and memory has them, 4 KiB pages
  * otherwise. On failure everything it allocated is released again.
  */
-int p2m_populate_ram(struct p2m *p, struct mm_owner *d, gfn_t gfn,
-                     uint64_t nr);
+int p2m_populate_ram(struct p2m *p, struct mm_owner *d, gfn_t gfn, uint64_t nr);
 
 /*
  * Removes the RAM page at gfn from the physmap and gives up its

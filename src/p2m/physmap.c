@@ -43,13 +43,13 @@ static void unpopulate(struct p2m *p, gfn_t gfn, uint64_t nr)
     uint64_t i;
 
     for (i = 0; i < nr; i++)
-        if (p2m_remove_ram(p, gfn + i) && p2m_lookup(p, gfn + i, NULL, NULL) == 0)
+        if (p2m_remove_ram(p, gfn + i) &&
+            p2m_lookup(p, gfn + i, NULL, NULL) == 0)
             log_err("p2m", "gfn %#llx stays mapped after a failed populate",
                     (unsigned long long)(gfn + i));
 }
 
-int p2m_populate_ram(struct p2m *p, struct mm_owner *d, gfn_t gfn,
-                     uint64_t nr)
+int p2m_populate_ram(struct p2m *p, struct mm_owner *d, gfn_t gfn, uint64_t nr)
 {
     gfn_t g = gfn, end = gfn + nr;
     int rc = 0;

@@ -172,15 +172,13 @@ static int window_unmap(struct p2m *p, gfn_t gfn, uint64_t nr)
     return va == MAP_FAILED ? -errno : 0;
 }
 
-int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr,
-            enum p2m_type t)
+int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr, enum p2m_type t)
 {
     uint64_t i, *e;
     int rc = 0;
 
     if (t == p2m_invalid || nr == 0 || gfn >= p->nr_gfns ||
-        nr > p->nr_gfns - gfn || !mfn_valid(mfn) ||
-        nr > mm_nr_pages() - mfn)
+        nr > p->nr_gfns - gfn || !mfn_valid(mfn) || nr > mm_nr_pages() - mfn)
         return -EINVAL;
     pthread_mutex_lock(&p->lock);
     /* Build every table first: once the window is mapped nothing fails. */
@@ -306,8 +304,8 @@ struct extent {
 };
 
 /* Depth-first walk in gfn order, coalescing runs into ext. */
-static int walk(uint64_t *t, unsigned int level, gfn_t base,
-                struct extent *ext, p2m_extent_fn fn, void *ctx)
+static int walk(uint64_t *t, unsigned int level, gfn_t base, struct extent *ext,
+                p2m_extent_fn fn, void *ctx)
 {
     unsigned int i;
     int rc;
@@ -328,8 +326,8 @@ static int walk(uint64_t *t, unsigned int level, gfn_t base,
         }
         mfn = e & P2M_MFN_MASK;
         ty = (enum p2m_type)((e & P2M_TYPE_MASK) >> P2M_TYPE_SHIFT);
-        if (ext->nr && ext->gfn + ext->nr == gfn &&
-            ext->mfn + ext->nr == mfn && ext->t == ty) {
+        if (ext->nr && ext->gfn + ext->nr == gfn && ext->mfn + ext->nr == mfn &&
+            ext->t == ty) {
             ext->nr++;
             continue;
         }

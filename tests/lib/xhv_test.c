@@ -16,8 +16,8 @@
 
 jmp_buf *xt_assert_jmp;
 
-static void cmocka_assert_handler(const char *expr, const char *file,
-                                  int line, const char *func)
+static void cmocka_assert_handler(const char *expr, const char *file, int line,
+                                  const char *func)
 {
     (void)func;
     if (xt_assert_jmp)
@@ -95,8 +95,7 @@ static unsigned long loop_mode(const char *site, enum fault_mode mode,
         if (fired > benign && rc >= 0)
             fail_msg("failure point %lu (%s, %s) was swallowed: rc %d", n,
                      fault_last_site(),
-                     mode == FAULT_TRANSIENT ? "transient" : "persistent",
-                     rc);
+                     mode == FAULT_TRANSIENT ? "transient" : "persistent", rc);
         check(ctx, rc);
         if (xhv_alloc_live() != live)
             fail_msg("failure point %lu (%s): %ld allocations leaked", n,

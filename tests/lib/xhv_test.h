@@ -49,9 +49,10 @@ unsigned long xt_audit_count(int kind);
  * The fault loop (after SQLite's): runs scenario with failure point 1, 2,
  * 3, ... of site ("*" for any site), first transiently then persistently,
  * until a run completes with no fault fired. Each failed run must return a
- * negative errno, unless every fault it saw was bracketed as benign; then check() runs (it audits and undoes what a
- * successful run built). Allocation counts before and after each run must
- * match once check() has run. Returns the number of failure points seen.
+ * negative errno, unless every fault it saw was bracketed as benign; then
+ * check() runs (it audits and undoes what a successful run built). Allocation
+ * counts before and after each run must match once check() has run. Returns the
+ * number of failure points seen.
  */
 typedef int (*xt_scenario_fn)(void *ctx);
 typedef void (*xt_check_fn)(void *ctx, int rc);

@@ -111,11 +111,9 @@ static void test_accounting(void **state)
     assert_int_equal(mm_owner_tot_pages(&d->mm), 4 << 8);
     assert_int_equal(mm_owner_extra_pages(&d->mm), 1);
     assert_true(si->count_info & PGC_extra);
-    assert_int_equal(si->u.inuse.type_info & PGT_type_mask,
-                     PGT_writable_page);
+    assert_int_equal(si->u.inuse.type_info & PGT_type_mask, PGT_writable_page);
     assert_int_equal(si->u.inuse.type_info & PGT_count_mask, 1);
-    assert_ptr_equal(domain_shared_info(d),
-                     mfn_to_virt(page_to_mfn(si)));
+    assert_ptr_equal(domain_shared_info(d), mfn_to_virt(page_to_mfn(si)));
     assert_false(mfn_in_scratch(page_to_mfn(si)));
 
     assert_int_equal(domain_dump(d, &dump), 0);
@@ -218,8 +216,7 @@ static void test_vcpu_info_placement(void **state)
     }
     assert_int_equal(domain_kill(d), 0);
     for (i = 0; i < 40; i++)
-        assert_ptr_equal(d->vcpus[i]->vcpu_info,
-                         &d->vcpus[i]->dummy_vcpu_info);
+        assert_ptr_equal(d->vcpus[i]->vcpu_info, &d->vcpus[i]->dummy_vcpu_info);
     put_domain(d);
 }
 
@@ -276,8 +273,7 @@ static void test_shutdown_actions(void **state)
     assert_int_equal(domain_shutdown(d, SHUTDOWN_REBOOT, &restart), 0);
     assert_true(restart);
     assert_int_equal(domain_get_state(d), DOMAIN_DEAD);
-    assert_int_equal(domain_shutdown(d, SHUTDOWN_POWEROFF, &restart),
-                     -EINVAL);
+    assert_int_equal(domain_shutdown(d, SHUTDOWN_POWEROFF, &restart), -EINVAL);
     put_domain(d);
 
     d = create("sd2", 1);
@@ -385,8 +381,7 @@ static void test_overhead(void **state)
     print_message("# per-domain overhead: %llu bytes (%llu p2m table "
                   "pages), %ld heap allocations\n",
                   (unsigned long long)dump.overhead_bytes,
-                  (unsigned long long)dump.p2m_tables,
-                  xhv_alloc_live() - live);
+                  (unsigned long long)dump.p2m_tables, xhv_alloc_live() - live);
     assert_true(dump.overhead_bytes < 64 * 1024);
     destroy(d);
     assert_int_equal(xhv_alloc_live(), live);

@@ -445,8 +445,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_tag_marked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_line_that_just_fits_kept, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_log_lines_splits, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_log_lines_splits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clear_empties, setup, teardown),
     };
 

@@ -20,8 +20,8 @@
 static struct {
     struct mm_owner d;
     struct page_info *ram, *big, *si;
-    void *xen;          /* a xenheap page, in scratch */
-    mfn_t free_head;    /* head of a free chunk of order >= 2 */
+    void *xen;       /* a xenheap page, in scratch */
+    mfn_t free_head; /* head of a free chunk of order >= 2 */
 } f;
 
 static int setup(void **state)
@@ -33,10 +33,9 @@ static int setup(void **state)
     mm_owner_init(&f.d, 5, 4096);
     assert_int_equal(alloc_domheap_pages(&f.d, 0, 0, &f.ram), 0);
     assert_int_equal(alloc_domheap_pages(&f.d, 9, 0, &f.big), 0);
-    assert_int_equal(
-        alloc_domheap_pages(&f.d, 0, MEMF_extra(PAGE_KIND_SHARED_INFO, 0),
-                            &f.si),
-        0);
+    assert_int_equal(alloc_domheap_pages(
+                         &f.d, 0, MEMF_extra(PAGE_KIND_SHARED_INFO, 0), &f.si),
+                     0);
     assert_int_equal(alloc_xenheap_pages(0, 0, &f.xen), 0);
     assert_true(mfn_in_scratch(virt_to_mfn(f.xen)));
     for (m = 0; m < mm_nr_pages(); m++) {
@@ -141,15 +140,13 @@ static void test_owner_unknown(void **state)
     static struct mm_owner stranger;
 
     (void)state;
-    CORRUPT_PAGE(f.ram, MM_V_OWNER_UNKNOWN,
-                 f.ram->u.inuse.owner = &stranger);
+    CORRUPT_PAGE(f.ram, MM_V_OWNER_UNKNOWN, f.ram->u.inuse.owner = &stranger);
 }
 
 static void test_bad_state(void **state)
 {
     (void)state;
-    CORRUPT_PAGE(f.ram, MM_V_BAD_STATE,
-                 f.ram->count_info |= PGC_state_mask);
+    CORRUPT_PAGE(f.ram, MM_V_BAD_STATE, f.ram->count_info |= PGC_state_mask);
 }
 
 static void test_extra_kind(void **state)
@@ -165,10 +162,8 @@ static void test_extra_kind(void **state)
 static void test_refcount(void **state)
 {
     (void)state;
-    CORRUPT_PAGE(f.ram, MM_V_REFCOUNT,
-                 f.ram->count_info &= ~PGC_count_mask);
-    CORRUPT_PAGE(f.ram, MM_V_REFCOUNT,
-                 f.ram->count_info = PGC_state_inuse);
+    CORRUPT_PAGE(f.ram, MM_V_REFCOUNT, f.ram->count_info &= ~PGC_count_mask);
+    CORRUPT_PAGE(f.ram, MM_V_REFCOUNT, f.ram->count_info = PGC_state_inuse);
 }
 
 static void test_free_not_zero(void **state)
@@ -202,10 +197,8 @@ static void test_reserved_and_unmanaged(void **state)
     struct page_info *pg = mfn_to_page(f.free_head + 1);
 
     (void)state;
-    CORRUPT_PAGE(pg, MM_V_RESERVED,
-                 pg->count_info = PGC_state_reserved);
-    CORRUPT_PAGE(pg, MM_V_UNMANAGED,
-                 pg->count_info = PGC_state_unmanaged);
+    CORRUPT_PAGE(pg, MM_V_RESERVED, pg->count_info = PGC_state_reserved);
+    CORRUPT_PAGE(pg, MM_V_UNMANAGED, pg->count_info = PGC_state_unmanaged);
 }
 
 static void test_broken_flags(void **state)

@@ -20,7 +20,7 @@
 
 #define NR_WORKERS 3
 #define ITERATIONS 3000
-#define HELD 64
+#define HELD       64
 
 struct worker {
     pthread_t thread;
@@ -137,13 +137,13 @@ static void test_concurrent_alloc_free_audit(void **state)
         w[i].seed = (unsigned int)i + 1;
         w[i].failures = 0;
         mm_owner_init(&w[i].d, (uint32_t)i + 1, 4096);
-        assert_int_equal(
-            pthread_create(&w[i].thread, NULL, worker_main, &w[i]), 0);
+        assert_int_equal(pthread_create(&w[i].thread, NULL, worker_main, &w[i]),
+                         0);
     }
     for (i = 0; i < 2; i++) {
         s[i] = (struct sharer){.pg = shared, .d = &shared_owner};
-        assert_int_equal(
-            pthread_create(&s[i].thread, NULL, sharer_main, &s[i]), 0);
+        assert_int_equal(pthread_create(&s[i].thread, NULL, sharer_main, &s[i]),
+                         0);
     }
     for (i = 0; i < 2; i++) {
         pthread_join(s[i].thread, NULL);

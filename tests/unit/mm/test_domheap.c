@@ -17,7 +17,7 @@
 #include "mm/mm.h"
 #include "xhv_test.h"
 
-#define MEM_MIB 32
+#define MEM_MIB  32
 #define NR_PAGES ((uint64_t)MEM_MIB << 8)
 
 static int setup(void **state)
@@ -55,12 +55,12 @@ static void test_extra_page_accounting(void **state)
         assert_int_equal(alloc_domheap_pages(&d, 0, 0, &ram[i]), 0);
     assert_int_equal(alloc_domheap_pages(&d, 0, 0, &bad), -E2BIG);
     /* Extra pages are not bounded by max_pages and not in tot_pages. */
-    assert_int_equal(alloc_domheap_pages(
-                         &d, 0, MEMF_extra(PAGE_KIND_SHARED_INFO, 0), &si),
-                     0);
-    assert_int_equal(alloc_domheap_pages(
-                         &d, 0, MEMF_extra(PAGE_KIND_GRANT_FRAME, 3), &gf),
-                     0);
+    assert_int_equal(
+        alloc_domheap_pages(&d, 0, MEMF_extra(PAGE_KIND_SHARED_INFO, 0), &si),
+        0);
+    assert_int_equal(
+        alloc_domheap_pages(&d, 0, MEMF_extra(PAGE_KIND_GRANT_FRAME, 3), &gf),
+        0);
     assert_int_equal(mm_owner_tot_pages(&d), 4);
     assert_int_equal(mm_owner_extra_pages(&d), 2);
     assert_true(si->count_info & PGC_extra);
@@ -68,21 +68,18 @@ static void test_extra_page_accounting(void **state)
     assert_int_equal(page_get_kind(gf, &idx), PAGE_KIND_GRANT_FRAME);
     assert_int_equal(idx, 3);
     assert_int_equal(page_get_kind(ram[0], NULL), PAGE_KIND_NONE);
-    assert_string_equal(page_kind_name(PAGE_KIND_SHARED_INFO),
-                        "shared_info");
+    assert_string_equal(page_kind_name(PAGE_KIND_SHARED_INFO), "shared_info");
 
     /* An extra page must say what it is for; RAM must not. */
     assert_int_equal(alloc_domheap_pages(&d, 0, MEMF_no_refcount, &bad),
                      -EINVAL);
-    assert_int_equal(alloc_domheap_pages(&d, 0, MEMF_extra(PAGE_KIND_NR, 0),
+    assert_int_equal(
+        alloc_domheap_pages(&d, 0, MEMF_extra(PAGE_KIND_NR, 0), &bad), -EINVAL);
+    assert_int_equal(alloc_domheap_pages(&d, 0,
+                                         MEMF_extra(PAGE_KIND_SHARED_INFO, 0) &
+                                             ~MEMF_no_refcount,
                                          &bad),
                      -EINVAL);
-    assert_int_equal(
-        alloc_domheap_pages(&d, 0,
-                            MEMF_extra(PAGE_KIND_SHARED_INFO, 0) &
-                                ~MEMF_no_refcount,
-                            &bad),
-        -EINVAL);
     xt_assert_audit_clean();
 
     put_page_alloc_ref(si);
@@ -131,8 +128,7 @@ static void test_dying_domain_refused(void **state)
     mm_owner_set_dying(&d);
     assert_int_equal(alloc_domheap_pages(&d, 0, 0, &bad), -EINVAL);
     assert_int_equal(
-        alloc_domheap_pages(&d, 0, MEMF_extra(PAGE_KIND_SHARED_INFO, 0),
-                            &bad),
+        alloc_domheap_pages(&d, 0, MEMF_extra(PAGE_KIND_SHARED_INFO, 0), &bad),
         -EINVAL);
     assert_int_equal(mm_owner_tot_pages(&d), 1);
     xt_assert_audit_clean();
@@ -295,8 +291,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dying_domain_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_references, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_put_page_underflow_asserts,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_page_underflow_asserts, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_scrub_between_domains,
                                         setup_noscratch, teardown),
         cmocka_unit_test_setup_teardown(test_scrub_domain_bytes_from_xenheap,

@@ -17,7 +17,7 @@
 #include "mm/mm.h"
 #include "xhv_test.h"
 
-#define MEM_MIB 64
+#define MEM_MIB  64
 #define NR_PAGES ((uint64_t)MEM_MIB << 8)
 
 static int setup_plain(void **state)
@@ -294,8 +294,8 @@ int main(void)
                                         setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_exhaust_then_merge, setup_plain,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_double_free_detected,
-                                        setup_plain, teardown),
+        cmocka_unit_test_setup_teardown(test_double_free_detected, setup_plain,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_scratch_rule, setup_scratch,
                                         teardown),
         cmocka_unit_test_teardown(test_init_heap_pages_skips, teardown),
