@@ -138,6 +138,9 @@ static int domain_build(struct domain *d)
 {
     int rc;
 
+    rc = domain_console_init(d);
+    if (rc)
+        return rc;
     rc = alloc_shared_info(d);
     if (rc)
         return rc;
@@ -165,6 +168,7 @@ int domain_create(const struct domain_params *p, struct domain **out)
     if (!d)
         return -ENOMEM;
     pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->shutdown_cond, NULL);
     d->params = *p;
     strcpy(d->name, p->name);
     d->refcnt = 1; /* the domain list's */
@@ -178,6 +182,7 @@ int domain_create(const struct domain_params *p, struct domain **out)
 
     rc = domlist_insert(d);
     if (rc) {
+        pthread_cond_destroy(&d->shutdown_cond);
         pthread_mutex_destroy(&d->lock);
         xhv_free(d);
         return rc;
@@ -238,6 +243,69 @@ static enum shutdown_action action_for(struct domain *d, enum shutdown_reason r)
     }
 }
 
+static void (*shutdown_notifier)(struct domain *d);
+
+void domain_set_shutdown_notifier(void (*fn)(struct domain *d))
+{
+    shutdown_notifier = fn;
+}
+
+/* Sets is_shut_down; true if this call set it. */
+static bool mark_shut_down(struct domain *d)
+{
+    bool first;
+
+    domain_lock(d);
+    first = !d->is_shut_down;
+    d->is_shut_down = true;
+    pthread_cond_broadcast(&d->shutdown_cond);
+    domain_unlock(d);
+    return first;
+}
+
+int domain_guest_shutdown(struct domain *d, enum shutdown_reason reason)
+{
+    domain_lock(d);
+    if (d->state >= DOMAIN_DYING || d->is_shut_down) {
+        domain_unlock(d);
+        return -EINVAL;
+    }
+    /* Reason and flag in one step: a second vCPU asking too fails. */
+    d->shutdown_reason = reason;
+    d->is_shut_down = true;
+    pthread_cond_broadcast(&d->shutdown_cond);
+    domain_unlock(d);
+    domain_pause(d);
+    log_info("domain", "d%u: guest asked for shutdown (%s)", d->domid,
+             shutdown_reason_name(reason));
+    if (shutdown_notifier)
+        shutdown_notifier(d);
+    return 0;
+}
+
+int domain_wait_shutdown(struct domain *d, int timeout_ms)
+{
+    struct timespec ts;
+    int rc = 0;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    domain_lock(d);
+    while (!d->is_shut_down && rc == 0) {
+        d->locked = false;
+        rc = pthread_cond_timedwait(&d->shutdown_cond, &d->lock, &ts);
+        d->lock_holder = pthread_self();
+        d->locked = true;
+    }
+    domain_unlock(d);
+    return rc ? -ETIMEDOUT : 0;
+}
+
 int domain_shutdown(struct domain *d, enum shutdown_reason reason,
                     bool *restart)
 {
@@ -249,14 +317,15 @@ int domain_shutdown(struct domain *d, enum shutdown_reason reason,
         domain_unlock(d);
         return -EINVAL;
     }
-    d->shutdown_reason = reason;
+    if (d->shutdown_reason == SHUTDOWN_NONE || !d->is_shut_down)
+        d->shutdown_reason = reason;
     domain_unlock(d);
     log_info("domain", "d%u: shutdown (%s), action %s", d->domid,
              shutdown_reason_name(reason), shutdown_action_name(a));
 
     switch (a) {
     case ACTION_PRESERVE:
-        return domain_pause(d);
+        return mark_shut_down(d) ? domain_pause(d) : 0;
     case ACTION_COREDUMP_DESTROY:
     case ACTION_COREDUMP_RESTART:
         log_warn("domain", "d%u: core dumps are not supported; skipped",
@@ -327,6 +396,13 @@ int domain_kill(struct domain *d)
     }
     d->state = DOMAIN_DYING;
     mm_owner_set_dying(&d->mm);
+    domain_unlock(d);
+    /* Without the lock: a vCPU may be waiting for it to finish a
+     * hypercall, and stop() waits for every vCPU. */
+    if (d->backend && d->backend->stop)
+        d->backend->stop(d);
+
+    domain_lock(d);
     for (i = 0; i < d->nr_vcpus; i++)
         vcpu_info_reset(d->vcpus[i]);
     if (d->shared_info.page)
@@ -348,6 +424,10 @@ void get_domain(struct domain *d)
 static void domain_destroy(struct domain *d)
 {
     XHV_ASSERT(d->state == DOMAIN_DEAD);
+    if (d->backend && d->backend->destroy)
+        d->backend->destroy(d);
+    domain_console_free(d);
+    pthread_cond_destroy(&d->shutdown_cond);
     vcpus_destroy(d);
     mm_owner_fini(&d->mm);
     pthread_mutex_destroy(&d->lock);

@@ -77,6 +77,25 @@ struct domain_params {
     enum shutdown_action on_poweroff, on_reboot, on_crash;
 };
 
+struct domain;
+struct vcpu;
+
+/*
+ * What a vCPU backend (kvm, sim) provides to the domain layer, which knows
+ * no backend by name. A domain without a backend has vCPUs that never run.
+ */
+struct domain_backend {
+    const char *name;
+    /* Guest-virtual to guest-physical, for v's current paging mode. */
+    int (*translate)(struct vcpu *v, uint64_t gva, bool write,
+                     uint64_t *gpa);
+    /* Stops every vCPU and waits until none runs. Called by
+     * domain_kill() before anything is torn down; never from a vCPU. */
+    void (*stop)(struct domain *d);
+    /* Frees the backend's state, on the domain's last reference. */
+    void (*destroy)(struct domain *d);
+};
+
 struct vcpu {
     unsigned int id;
     struct domain *domain;
@@ -84,6 +103,7 @@ struct vcpu {
      * dummy_vcpu_info: chosen under the domain lock by vcpu_info_reset(). */
     struct xen_vcpu_info *vcpu_info;
     struct xen_vcpu_info dummy_vcpu_info;
+    bool online; /* d->lock */
 };
 
 struct domain {
@@ -97,6 +117,8 @@ struct domain {
     enum domain_state state;              /* d->lock */
     unsigned int pause_count;             /* d->lock */
     enum shutdown_reason shutdown_reason; /* d->lock */
+    bool is_shut_down;            /* d->lock: the guest asked, or preserve */
+    pthread_cond_t shutdown_cond; /* signalled when is_shut_down is set */
     unsigned int refcnt;                  /* atomic */
 
     /* shared_info: its page, xhv's mapping and where the guest has put it.
@@ -106,6 +128,12 @@ struct domain {
         struct xen_shared_info *virt;
         gfn_t gfn; /* d->lock */
     } shared_info;
+
+    const struct domain_backend *backend; /* set once, before vCPUs run */
+    void *backend_priv;
+
+    /* The guest's console output, as `xhv console --log` shows it. */
+    struct domain_console *console;
 
     struct p2m p2m;
     struct evtchn_domain evtchn;
@@ -127,6 +155,17 @@ int domain_unpause(struct domain *d);
 int domain_shutdown(struct domain *d, enum shutdown_reason reason,
                     bool *restart);
 int domain_kill(struct domain *d);
+/*
+ * SCHEDOP_shutdown: the guest asks to be shut down. Records the reason,
+ * pauses the domain and tells the toolstack (the notifier below); the
+ * action itself is applied later by domain_shutdown() on the toolstack's
+ * thread, never on the vCPU's. -EINVAL if already dying or shut down.
+ */
+int domain_guest_shutdown(struct domain *d, enum shutdown_reason reason);
+/* Who hears of guest shutdowns (xhvd wakes its loop); NULL for nobody. */
+void domain_set_shutdown_notifier(void (*fn)(struct domain *d));
+/* Waits until the domain is shut down: 0, or -ETIMEDOUT. */
+int domain_wait_shutdown(struct domain *d, int timeout_ms);
 void domain_relinquish_resources(struct domain *d);
 void get_domain(struct domain *d);
 void put_domain(struct domain *d);
@@ -146,6 +185,15 @@ void free_shared_info(struct domain *d);
 struct xen_shared_info *domain_shared_info(struct domain *d);
 /* XENMAPSPACE_shared_info: map the existing page at gfn (idx must be 0). */
 int domain_map_shared_info(struct domain *d, uint64_t idx, gfn_t gfn);
+
+/* Console output (console.c): a ring of the newest bytes. */
+#define DOMAIN_CONSOLE_RING (64 * 1024)
+int domain_console_init(struct domain *d);
+void domain_console_free(struct domain *d);
+/* Appends guest output; complete lines also go to xhv's log. */
+void domain_console_write(struct domain *d, const char *buf, size_t len);
+/* Copies the retained output, oldest first; returns the bytes held. */
+size_t domain_console_read(struct domain *d, char *buf, size_t len);
 
 /* vCPUs (vcpu.c). */
 int vcpus_create(struct domain *d, unsigned int n);

@@ -19,6 +19,8 @@
 #define XHV_P2M_P2M_H
 
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mm/mm.h"
@@ -64,6 +66,14 @@ int p2m_unmap(struct p2m *p, gfn_t gfn, mfn_t *mfn, enum p2m_type *t);
 int p2m_lookup(struct p2m *p, gfn_t gfn, mfn_t *mfn, enum p2m_type *t);
 /* The gfn at which mfn is mapped, or INVALID_GFN (a scan: dumps only). */
 gfn_t p2m_find_gfn(struct p2m *p, mfn_t mfn);
+
+/*
+ * Copies len bytes between buf and guest-physical address gpa, all inside
+ * one page, under the p2m lock so the page cannot be unmapped meanwhile.
+ * -EFAULT when the page is not mapped, or is read-only and to_guest.
+ */
+int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len,
+             bool to_guest);
 
 /* Host address of guest-physical gfn in the window, or NULL if unmapped.
  * Only valid until the gfn is unmapped. */

@@ -289,6 +289,34 @@ out:
     return rc;
 }
 
+int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len,
+             bool to_guest)
+{
+    gfn_t gfn = gpa >> PAGE_SHIFT;
+    uint8_t *hva;
+    uint64_t *e;
+    int rc = -EFAULT;
+
+    if (len == 0)
+        return 0;
+    if (gfn >= p->nr_gfns || (gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
+        return -EFAULT;
+    pthread_mutex_lock(&p->lock);
+    if (!p->window || leaf_entry(p, gfn, false, &e) || !(*e & P2M_PRESENT))
+        goto out;
+    if (to_guest && ((*e & P2M_TYPE_MASK) >> P2M_TYPE_SHIFT) == p2m_ram_ro)
+        goto out;
+    hva = p->window + gpa;
+    if (to_guest)
+        memcpy(hva, buf, len);
+    else
+        memcpy(buf, hva, len);
+    rc = 0;
+out:
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
 void *p2m_gfn_to_virt(struct p2m *p, gfn_t gfn)
 {
     if (p2m_lookup(p, gfn, NULL, NULL))

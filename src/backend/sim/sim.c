@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The sim backend (see sim.h). Each vCPU's thread runs its guest function
+ * once; stop() waits for every started function to return, so a sim guest
+ * must return when a hypercall tells it the domain is going (sim_hypercall
+ * returns -ESRCH once the domain is dying).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend/sim/sim.h"
+#include "hypercall/hypercall.h"
+#include "lib/alloc.h"
+#include "lib/log.h"
+
+struct sim_vcpu {
+    struct vcpu *v;
+    pthread_t thread;
+    bool started;
+    bool done; /* protected by sim_domain.lock */
+    sim_guest_fn fn;
+    void *arg;
+};
+
+struct sim_domain {
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    unsigned int nr;
+    struct sim_vcpu vcpus[];
+};
+
+static struct sim_domain *sim_of(struct domain *d)
+{
+    return d->backend_priv;
+}
+
+static int sim_translate(struct vcpu *v, uint64_t gva, bool write,
+                         uint64_t *gpa)
+{
+    (void)v, (void)write;
+    *gpa = gva;
+    return 0;
+}
+
+static void sim_stop(struct domain *d)
+{
+    struct sim_domain *s = sim_of(d);
+    unsigned int i;
+
+    for (i = 0; i < s->nr; i++) {
+        if (s->vcpus[i].started) {
+            pthread_join(s->vcpus[i].thread, NULL);
+            s->vcpus[i].started = false;
+        }
+    }
+}
+
+static void sim_destroy(struct domain *d)
+{
+    struct sim_domain *s = sim_of(d);
+
+    sim_stop(d);
+    pthread_cond_destroy(&s->done_cond);
+    pthread_mutex_destroy(&s->lock);
+    xhv_free(s);
+    d->backend_priv = NULL;
+}
+
+static const struct domain_backend sim_backend = {
+    .name = "sim",
+    .translate = sim_translate,
+    .stop = sim_stop,
+    .destroy = sim_destroy,
+};
+
+int sim_domain_attach(struct domain *d)
+{
+    struct sim_domain *s;
+    unsigned int i;
+
+    if (d->backend)
+        return -EBUSY;
+    s = xhv_calloc(1, sizeof(*s) + d->nr_vcpus * sizeof(s->vcpus[0]));
+    if (!s)
+        return -ENOMEM;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->done_cond, NULL);
+    s->nr = d->nr_vcpus;
+    for (i = 0; i < s->nr; i++)
+        s->vcpus[i].v = d->vcpus[i];
+    d->backend_priv = s;
+    d->backend = &sim_backend;
+    return 0;
+}
+
+static void *vcpu_thread(void *p)
+{
+    struct sim_vcpu *sv = p;
+    struct sim_domain *s = sim_of(sv->v->domain);
+
+    sv->fn(sv, sv->arg);
+    pthread_mutex_lock(&s->lock);
+    sv->done = true;
+    pthread_cond_broadcast(&s->done_cond);
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+int sim_vcpu_start(struct domain *d, unsigned int id, sim_guest_fn fn,
+                   void *arg)
+{
+    struct sim_domain *s = sim_of(d);
+    struct sim_vcpu *sv;
+    int rc;
+
+    if (!s || d->backend != &sim_backend || id >= s->nr)
+        return -EINVAL;
+    sv = &s->vcpus[id];
+    if (sv->started)
+        return -EBUSY;
+    sv->fn = fn;
+    sv->arg = arg;
+    sv->done = false;
+    rc = pthread_create(&sv->thread, NULL, vcpu_thread, sv);
+    if (rc)
+        return -rc;
+    sv->started = true;
+    return 0;
+}
+
+int sim_vcpu_join(struct domain *d, unsigned int id, int timeout_ms)
+{
+    struct sim_domain *s = sim_of(d);
+    struct timespec ts;
+    int rc = 0;
+
+    if (!s || id >= s->nr || !s->vcpus[id].started)
+        return -EINVAL;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->lock);
+    while (!s->vcpus[id].done && rc == 0)
+        rc = pthread_cond_timedwait(&s->done_cond, &s->lock, &ts);
+    pthread_mutex_unlock(&s->lock);
+    if (rc)
+        return -ETIMEDOUT;
+    pthread_join(s->vcpus[id].thread, NULL);
+    s->vcpus[id].started = false;
+    return 0;
+}
+
+long sim_hypercall(struct sim_vcpu *sv, uint64_t op, uint64_t a0, uint64_t a1,
+                   uint64_t a2, uint64_t a3, uint64_t a4)
+{
+    struct hcall h = {.op = op, .arg = {a0, a1, a2, a3, a4}};
+
+    if (domain_get_state(sv->v->domain) >= DOMAIN_DYING)
+        return -ESRCH;
+    return hypercall_dispatch(sv->v, &h);
+}
+
+void *sim_gpa(struct sim_vcpu *sv, uint64_t gpa, size_t len)
+{
+    uint8_t *page;
+
+    if ((gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
+        return NULL;
+    page = p2m_gfn_to_virt(&sv->v->domain->p2m, gpa >> PAGE_SHIFT);
+    return page ? page + (gpa & (PAGE_SIZE - 1)) : NULL;
+}
+
+unsigned int sim_vcpu_id(const struct sim_vcpu *sv)
+{
+    return sv->v->id;
+}
+
+struct vcpu *sim_vcpu(struct sim_vcpu *sv)
+{
+    return sv->v;
+}

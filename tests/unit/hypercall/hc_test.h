@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A small fixture for hypercall tests: a domain on the sim backend with
+ * RAM at gfn 0.., and helpers to make a hypercall as its vCPU 0 and to
+ * read and write its memory.
+ */
+#ifndef XHV_TESTS_HC_TEST_H
+#define XHV_TESTS_HC_TEST_H
+
+#include <stdint.h>
+
+#include "backend/sim/sim.h"
+#include "domain/domain.h"
+#include "hypercall/hypercall.h"
+
+/* Guest-physical scratch addresses the tests use. */
+#define GPA_BUF   0x10000ULL /* 64 KiB in: ordinary RAM */
+#define GPA_BUF2  0x20000ULL
+/* One page past the end of a 4 MiB guest's RAM: never mapped. */
+#define GPA_HOLE  (4ULL << 20)
+
+struct domain *hc_domain_create(const char *name, uint64_t mib,
+                                unsigned int vcpus);
+void hc_domain_destroy(struct domain *d);
+long hc_call(struct domain *d, uint64_t op, uint64_t a0, uint64_t a1,
+             uint64_t a2, uint64_t a3, uint64_t a4);
+/* Host pointer to guest memory (asserts it is mapped). */
+void *hc_mem(struct domain *d, uint64_t gpa);
+
+#endif /* XHV_TESTS_HC_TEST_H */
