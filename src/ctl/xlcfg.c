@@ -1316,10 +1316,12 @@ static int dc_kernel(struct xlcfg_dc *c, const struct xlcfg_setting *s)
 {
     int rc = dc_copy(c, s, c->dc.kernel, sizeof(c->dc.kernel));
 
-    if (!rc && !c->dc.kernel[0])
+    if (rc)
+        return rc;
+    if (!c->dc.kernel[0])
         return dc_fail(c, s, "kernel must not be empty");
     c->kernel = s;
-    return rc;
+    return 0;
 }
 
 static int dc_ramdisk(struct xlcfg_dc *c, const struct xlcfg_setting *s)
@@ -1491,13 +1493,13 @@ int xlcfg_to_domain_config(const struct xlcfg *cfg,
                            struct xhv_domain_config *dc,
                            struct xlcfg_error *err)
 {
-    static struct xlcfg_dc zero;
-    struct xlcfg_dc c = zero;
+    struct xlcfg_dc c;
     size_t i, r;
     int rc = 0;
 
     if (err)
         memset(err, 0, sizeof(*err));
+    memset(&c, 0, sizeof(c));
     c.cfg = cfg;
     c.err = err;
     snprintf(c.dc.type, sizeof(c.dc.type), "pvh");
