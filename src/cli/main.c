@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,13 @@ static const struct cli_cmd commands[] = {
      "  -l   long listing: every field and the domain's configuration, as\n"
      "       JSON\n",
      cmd_list},
+    {"console", "[--log] DOMAIN", "Show a domain's console",
+     "Prints what the guest wrote to its console (console_io and the\n"
+     "16550 UART on 0x3f8), then follows new output until Ctrl-] is\n"
+     "pressed or the domain goes away. xhvd keeps the newest 64 KiB.\n"
+     "\n"
+     "  -l, --log   print the retained output and exit\n",
+     cmd_console},
     {"info", "", "Show host, memory and daemon information", "", cmd_info},
     {"pause", "DOMAIN", "Pause a domain",
      "Pauses nest: each pause needs its own unpause. DOMAIN is a name or\n"
@@ -170,6 +178,9 @@ int main(int argc, char **argv)
     const struct cli_cmd *c;
     int opt;
 
+    /* xhvd closes on a peer it refuses: a write then must fail with
+     * EPIPE and an error message, not kill us with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     cli_rundir = ctl_default_rundir();
     /* '+': options after the command belong to the command. */
     while ((opt = getopt_long(argc, argv, "+r:hV", longopts, NULL)) != -1) {
