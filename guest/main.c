@@ -162,6 +162,12 @@ void guest_main(const struct hvm_start_info *si)
     name[i] = '\0';
     if (str_eq(name, "hello") || name[0] == '\0')
         finish(1, "");
+    if (str_eq(name, "idle")) {
+        /* Stays up until destroyed: what the demo runs. */
+        print("idle\n");
+        for (;;)
+            __asm__ volatile("hlt");
+    }
     if (str_eq(name, "version")) {
         test_version();
         finish(1, "");

@@ -227,10 +227,13 @@ static int create_from(struct json_object *cfg, bool paused,
         return rc;
     }
     rc = domcfg_remember(d->domid, cfg);
+    if (!rc)
+        rc = daemon_boot_domain(d, cfg, paused, err, errlen);
     if (!rc && !paused)
         rc = domain_unpause(d);
     if (rc) {
-        snprintf(err, errlen, "domain setup failed: %s", strerror(-rc));
+        if (!err[0])
+            snprintf(err, errlen, "domain setup failed: %s", strerror(-rc));
         domcfg_forget(d->domid);
         domain_kill(d);
         put_domain(d);
@@ -396,6 +399,8 @@ int cmd_unpause(struct json_object *args, struct json_object **result,
     rc = domain_unpause(d);
     if (rc)
         snprintf(err, errlen, "domain %u is not paused", d->domid);
+    else if (domain_get_state(d) == DOMAIN_RUNNING)
+        rc = daemon_domain_resume(d);
     put_domain(d);
     return rc;
 }

@@ -56,8 +56,11 @@ int cmd_info(struct json_object *args, struct json_object **result, char *err,
     CMD_ADD(r, "uptime_s", ctl_u64(uptime_s()));
     CMD_ADD(r, "rundir", ctl_str(xhvd.opts.rundir));
     CMD_ADD(r, "total_memory_mib", ctl_u64(st.total_pages >> 8));
-    CMD_ADD(r, "free_memory_mib", ctl_u64(st.free_pages >> 8));
-    CMD_ADD(r, "free_pages", ctl_u64(st.free_pages));
+    /* What domains can get: scratch is xhv's own (docs/memory.md). */
+    CMD_ADD(r, "free_memory_mib",
+            ctl_u64((st.free_pages - st.free_scratch_pages) >> 8));
+    CMD_ADD(r, "free_pages", ctl_u64(st.free_pages - st.free_scratch_pages));
+    CMD_ADD(r, "free_scratch_pages", ctl_u64(st.free_scratch_pages));
     CMD_ADD(r, "scratch_mib", ctl_u64(xhvd.opts.scratch_bytes >> 20));
     CMD_ADD(r, "domain_pages", ctl_u64(st.domheap_pages));
     CMD_ADD(r, "xenheap_pages", ctl_u64(st.xenheap_pages));
@@ -295,5 +298,60 @@ int cmd_debug_keys(struct json_object *args, struct json_object **result,
     rc = r ? 0 : -ENOMEM;
     CMD_ADD(r, "output", ctl_str(out));
     xhv_free(out);
+    return cmd_finish(r, rc, result);
+}
+
+/* Console bytes as JSON text: printable ASCII, newlines and tabs kept,
+ * anything else shown as '?', so the answer is always valid UTF-8. */
+static void console_sanitise(char *buf, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)buf[i];
+
+        if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c >= 0x7f)
+            buf[i] = '?';
+    }
+}
+
+int cmd_console(struct json_object *args, struct json_object **result,
+                char *err, size_t errlen)
+{
+    const size_t max = DOMAIN_CONSOLE_RING;
+    struct json_object *r;
+    uint64_t from = 0, next;
+    struct domain *d;
+    const char *id;
+    char *buf;
+    size_t n;
+    int rc;
+
+    if (ctl_get_str(args, "domain", &id)) {
+        snprintf(err, errlen, "missing argument 'domain' (a name or id)");
+        return -EINVAL;
+    }
+    if (ctl_get_u64(args, "offset", &from) == -EINVAL) {
+        snprintf(err, errlen, "'offset' must be a non-negative integer");
+        return -EINVAL;
+    }
+    d = domain_lookup(id);
+    if (!d) {
+        snprintf(err, errlen, "no domain '%.64s'", id);
+        return -ENOENT;
+    }
+    buf = xhv_malloc(max + 1);
+    r = buf ? ctl_obj() : NULL;
+    rc = r ? 0 : -ENOMEM;
+    if (!rc) {
+        n = domain_console_read_from(d, from, buf, max, &next);
+        console_sanitise(buf, n);
+        buf[n] = '\0';
+        CMD_ADD(r, "data", ctl_str(buf));
+        CMD_ADD(r, "next", ctl_u64(next));
+        CMD_ADD(r, "state", ctl_str(domain_state_name(domain_get_state(d))));
+    }
+    xhv_free(buf);
+    put_domain(d);
     return cmd_finish(r, rc, result);
 }

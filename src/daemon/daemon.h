@@ -51,6 +51,7 @@ typedef int (*cmd_fn)(struct json_object *args, struct json_object **result,
 struct daemon_cmd {
     const char *name;
     cmd_fn fn;
+    const char *const *args; /* the argument names it takes; NULL-ended */
 };
 
 const struct daemon_cmd *daemon_find_cmd(const char *name);
@@ -78,6 +79,7 @@ int cmd_info(struct json_object *, struct json_object **, char *, size_t);
 int cmd_dmesg(struct json_object *, struct json_object **, char *, size_t);
 int cmd_debug_keys(struct json_object *, struct json_object **, char *, size_t);
 int cmd_audit(struct json_object *, struct json_object **, char *, size_t);
+int cmd_console(struct json_object *, struct json_object **, char *, size_t);
 
 /* domcfg.c: the configuration each domain was created from, kept for
  * restarts and `list -l`. */
@@ -85,6 +87,13 @@ int domcfg_remember(uint32_t domid, struct json_object *cfg);
 struct json_object *domcfg_get(uint32_t domid);
 void domcfg_forget(uint32_t domid);
 void domcfg_forget_all(void);
+
+/* boot.c: load the kernel into a new domain and, with KVM, run it. */
+struct domain;
+int daemon_boot_domain(struct domain *d, struct json_object *cfg, bool paused,
+                       char *err, size_t errlen);
+/* Starts the vCPUs of a domain created paused, if not running yet. */
+int daemon_domain_resume(struct domain *d);
 
 /* Destroys every domain (daemon shutdown). */
 void daemon_destroy_all_domains(void);

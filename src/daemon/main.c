@@ -269,6 +269,12 @@ int main(int argc, char **argv)
         rc = server_run(xhvd.opts.rundir, ready_fd);
         shutdown_machine();
     }
+    if (!rc) {
+        char path[PATH_MAX + 16];
+
+        snprintf(path, sizeof(path), "%s/xhvd.pid", xhvd.opts.rundir);
+        unlink(path); /* still locked by us: nobody else can own it */
+    }
     log_info("xhvd", "exiting");
     return rc ? 1 : 0;
 }

@@ -15,20 +15,48 @@
 #include "daemon/daemon.h"
 #include "lib/alloc.h"
 
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NO_ARGS   ((const char *const[]){NULL})
+
 static const struct daemon_cmd commands[] = {
-    {"hello", cmd_hello},
-    {"info", cmd_info},
-    {"create", cmd_create},
-    {"list", cmd_list},
-    {"pause", cmd_pause},
-    {"unpause", cmd_unpause},
-    {"shutdown", cmd_shutdown},
-    {"destroy", cmd_destroy},
-    {"dump", cmd_dump},
-    {"dmesg", cmd_dmesg},
-    {"debug-keys", cmd_debug_keys},
-    {"audit", cmd_audit},
+    {"hello", cmd_hello, NO_ARGS},
+    {"info", cmd_info, NO_ARGS},
+    {"create", cmd_create, ARGS("config", "paused")},
+    {"list", cmd_list, ARGS("long")},
+    {"pause", cmd_pause, ARGS("domain")},
+    {"unpause", cmd_unpause, ARGS("domain")},
+    {"shutdown", cmd_shutdown, ARGS("domain", "reason")},
+    {"destroy", cmd_destroy, ARGS("domain")},
+    {"dump", cmd_dump, ARGS("domain")},
+    {"dmesg", cmd_dmesg, ARGS("clear")},
+    {"debug-keys", cmd_debug_keys, ARGS("keys")},
+    {"audit", cmd_audit, NO_ARGS},
+    {"console", cmd_console, ARGS("domain", "offset")},
 };
+
+/* An argument the command does not take is an error, not ignored: a
+ * misspelt option must not silently fall back to a default. */
+static int check_args(const struct daemon_cmd *c, struct json_object *args,
+                      char *err, size_t errlen)
+{
+    struct json_object_iter it;
+    size_t i;
+
+    if (!args)
+        return 0;
+    json_object_object_foreachC(args, it)
+    {
+        for (i = 0; c->args[i]; i++)
+            if (strcmp(it.key, c->args[i]) == 0)
+                break;
+        if (!c->args[i]) {
+            snprintf(err, errlen, "%s takes no argument '%.64s'", c->name,
+                     it.key);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
 
 const struct daemon_cmd *daemon_find_cmd(const char *name)
 {
@@ -161,7 +189,9 @@ int daemon_handle_request(const char *msg, size_t len, char **out,
             snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
             rc = -ENOSYS;
         } else {
-            rc = c->fn(args, &result, err, sizeof(err));
+            rc = check_args(c, args, err, sizeof(err));
+            if (!rc)
+                rc = c->fn(args, &result, err, sizeof(err));
         }
     }
     ans = make_answer(rc, result, err);

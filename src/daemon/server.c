@@ -251,8 +251,15 @@ static void loop(int epfd, int lfd, int sfd)
             } else if (p == &tag_signal) {
                 struct signalfd_siginfo si;
 
-                if (read(sfd, &si, sizeof(si)) == sizeof(si))
-                    log_info("xhvd", "signal %u: shutting down", si.ssi_signo);
+                if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                    continue;
+                /* xhvd has no configuration to reload: a hangup (a
+                 * closed terminal, a reload request) changes nothing. */
+                if (si.ssi_signo == SIGHUP) {
+                    log_info("xhvd", "SIGHUP ignored");
+                    continue;
+                }
+                log_info("xhvd", "signal %u: shutting down", si.ssi_signo);
                 xhvd.stopping = true;
             } else {
                 int rc = client_read(p);

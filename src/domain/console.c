@@ -26,6 +26,7 @@ struct domain_console {
     char *ring;         /* lock; DOMAIN_CONSOLE_RING bytes, or NULL */
     size_t head, used;  /* lock */
     uint64_t lost;      /* lock: bytes not kept for want of a ring */
+    uint64_t total;     /* lock: bytes ever written */
     char line[LINE_MAX_LOGGED];     /* lock: the line being built */
     size_t line_len;                /* lock */
 };
@@ -54,6 +55,7 @@ void domain_console_free(struct domain *d)
 
 static void ring_put(struct domain_console *c, char ch)
 {
+    c->total++;
     if (!c->ring) {
         c->lost++;
         return;
@@ -118,4 +120,27 @@ size_t domain_console_read(struct domain *d, char *buf, size_t len)
         buf[i] = c->ring[(c->head + held - n + i) % DOMAIN_CONSOLE_RING];
     pthread_mutex_unlock(&c->lock);
     return held;
+}
+
+size_t domain_console_read_from(struct domain *d, uint64_t from, char *buf,
+                                size_t len, uint64_t *next)
+{
+    struct domain_console *c = d->console;
+    uint64_t oldest;
+    size_t i, n = 0;
+
+    *next = from;
+    if (!c)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    oldest = c->total - (c->ring ? c->used : 0);
+    if (from < oldest)
+        from = oldest; /* overwritten already: start at what is left */
+    while (from + n < c->total && n < len) {
+        i = (c->head + (from + n - oldest)) % DOMAIN_CONSOLE_RING;
+        buf[n++] = c->ring[i];
+    }
+    *next = from + n;
+    pthread_mutex_unlock(&c->lock);
+    return n;
 }

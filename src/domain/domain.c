@@ -16,6 +16,7 @@
 #include "lib/alloc.h"
 #include "lib/assert.h"
 #include "lib/log.h"
+#include "time/time.h"
 
 /* Guest-physical layout: RAM from 0, with the MMIO hole below 4 GiB
  * (Xen's default, 0xf0000000-0xffffffff) skipped for large guests. */
@@ -114,16 +115,39 @@ static int check_params(const struct domain_params *p)
     return 0;
 }
 
-static int populate_ram(struct domain *d)
+unsigned int domain_ram_ranges(const struct domain *d,
+                               struct domain_ram_range out[])
 {
     uint64_t pages = d->params.memory_pages;
     uint64_t low = pages < LOWMEM_END_GFN ? pages : LOWMEM_END_GFN;
-    int rc;
 
-    rc = p2m_populate_ram(&d->p2m, &d->mm, 0, low);
-    if (rc || pages == low)
-        return rc;
-    return p2m_populate_ram(&d->p2m, &d->mm, HIGHMEM_GFN, pages - low);
+    out[0] = (struct domain_ram_range){0, low};
+    if (pages == low)
+        return 1;
+    out[1] = (struct domain_ram_range){HIGHMEM_GFN, pages - low};
+    return 2;
+}
+
+uint64_t domain_max_pages(struct domain *d)
+{
+    uint64_t n;
+
+    /* max_pages belongs to mm, under its page_alloc_lock. */
+    pthread_mutex_lock(&d->mm.page_alloc_lock);
+    n = d->mm.max_pages;
+    pthread_mutex_unlock(&d->mm.page_alloc_lock);
+    return n;
+}
+
+static int populate_ram(struct domain *d)
+{
+    struct domain_ram_range r[DOMAIN_MAX_RAM_RANGES];
+    unsigned int i, n = domain_ram_ranges(d, r);
+    int rc = 0;
+
+    for (i = 0; i < n && !rc; i++)
+        rc = p2m_populate_ram(&d->p2m, &d->mm, r[i].gfn, r[i].nr);
+    return rc;
 }
 
 static uint64_t now_ns(void)
@@ -132,6 +156,24 @@ static uint64_t now_ns(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void time_update_wallclock(struct domain *d)
+{
+    domain_lock(d);
+    if (d->shared_info.virt)
+        time_wallclock_write(d->shared_info.virt);
+    domain_unlock(d);
+}
+
+/* The guest finds valid time in shared_info from its first instruction. */
+static void domain_time_init(struct domain *d)
+{
+    unsigned int i;
+
+    time_update_wallclock(d);
+    for (i = 0; i < d->nr_vcpus; i++)
+        time_update_vcpu(d->vcpus[i]);
 }
 
 static int domain_build(struct domain *d)
@@ -153,6 +195,7 @@ static int domain_build(struct domain *d)
     rc = vcpus_create(d, d->params.vcpus);
     if (rc)
         return rc;
+    domain_time_init(d);
     return populate_ram(d);
 }
 
@@ -365,11 +408,16 @@ static int release_extent(void *ctx, gfn_t gfn, mfn_t mfn, uint64_t nr,
 void domain_relinquish_resources(struct domain *d)
 {
     struct release_ctx r = {0};
+    unsigned int i;
 
     domain_assert_locked(d);
     XHV_ASSERT(d->state == DOMAIN_DYING);
     /* The ordering point: nothing may use shared_info after this. */
     XHV_ASSERT(!d->shared_info.page || evtchn_is_destroyed(&d->evtchn));
+    /* Nor may a vcpu_info still hold a guest page: its reference would
+     * keep the page owned after the domain is gone. */
+    for (i = 0; i < d->nr_vcpus; i++)
+        XHV_ASSERT(!d->vcpus[i]->vcpu_info_page);
     if (d->p2m.root) {
         p2m_close_window(&d->p2m);
         p2m_for_each_extent(&d->p2m, release_extent, &r);

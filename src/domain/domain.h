@@ -16,8 +16,9 @@
  *   dead     everything relinquished; the struct goes on the last put
  *
  * domain_kill() order is fixed and asserted (DESIGN.md §3): mark dying
- * under the domain lock -> evtchn_destroy() -> relinquish (RAM, then extra
- * pages including shared_info) -> last reference -> domain_destroy().
+ * under the domain lock -> every vcpu_info back to its dummy, registered
+ * vcpu_info pages released -> evtchn_destroy() -> relinquish (RAM, then
+ * extra pages including shared_info) -> last reference -> domain_destroy().
  *
  * Locking: d->lock is the domain lock. Lock order: domain list lock ->
  * d->lock (by ascending domid when several) -> p2m lock -> page_alloc_lock
@@ -34,6 +35,8 @@
 #include "lib/list.h"
 #include "mm/mm.h"
 #include "p2m/p2m.h"
+#include "xhv/public/hvm.h"
+#include "xhv/public/vcpu.h"
 #include "xhv/public/xen.h"
 
 #define DOMAIN_NAME_MAX  64
@@ -100,10 +103,24 @@ struct vcpu {
     unsigned int id;
     struct domain *domain;
     /* Into shared_info for vCPUs below 32 while the domain lives, else
-     * dummy_vcpu_info: chosen under the domain lock by vcpu_info_reset(). */
+     * dummy_vcpu_info, or into the guest's page once it registered one:
+     * chosen under the domain lock by vcpu_info_reset() and
+     * VCPUOP_register_vcpu_info. */
     struct xen_vcpu_info *vcpu_info;
     struct xen_vcpu_info dummy_vcpu_info;
+    /* The registered page, held by a general and a writable type
+     * reference until vcpu_info_reset() (d->lock); NULL when none. */
+    struct page_info *vcpu_info_page;
     bool online; /* d->lock */
+    uint8_t upcall_vector; /* d->lock: HVMOP_set_evtchn_upcall_vector */
+    /* d->lock: state and times, with time[state] not yet counting the
+     * time since state_entry_time. */
+    struct vcpu_runstate_info runstate;
+    uint64_t runstate_gva; /* d->lock: registered area, 0 for none */
+    /* Timers as the guest set them (d->lock); system time in ns. */
+    uint64_t periodic_ns; /* 0: stopped */
+    uint64_t singleshot_deadline;
+    bool singleshot_armed;
 };
 
 struct domain {
@@ -138,6 +155,7 @@ struct domain {
     struct p2m p2m;
     struct evtchn_domain evtchn;
     struct domain_params params;
+    uint64_t hvm_params[HVM_NR_PARAMS]; /* d->lock */
     unsigned int nr_vcpus;
     struct vcpu **vcpus;
     uint64_t created_ns;     /* CLOCK_MONOTONIC at creation */
@@ -178,6 +196,22 @@ void domain_lock(struct domain *d);
 void domain_unlock(struct domain *d);
 void domain_assert_locked(struct domain *d);
 
+/*
+ * Where a domain's RAM lies in its physmap as built from its params: from
+ * gfn 0 up to the MMIO hole below 4 GiB, the rest from 4 GiB. Fills out[]
+ * and returns how many ranges there are (1 or 2). The e820 map guests
+ * read through XENMEM_memory_map comes from here.
+ */
+struct domain_ram_range {
+    gfn_t gfn;
+    uint64_t nr;
+};
+#define DOMAIN_MAX_RAM_RANGES 2
+unsigned int domain_ram_ranges(const struct domain *d,
+                               struct domain_ram_range out[]);
+/* The domain's page ceiling (XENMEM_maximum_reservation). */
+uint64_t domain_max_pages(struct domain *d);
+
 /* shared_info (shared_info.c). */
 int alloc_shared_info(struct domain *d);
 void free_shared_info(struct domain *d);
@@ -185,6 +219,12 @@ void free_shared_info(struct domain *d);
 struct xen_shared_info *domain_shared_info(struct domain *d);
 /* XENMAPSPACE_shared_info: map the existing page at gfn (idx must be 0). */
 int domain_map_shared_info(struct domain *d, uint64_t idx, gfn_t gfn);
+/*
+ * XENMEM_remove_from_physmap of shared_info: unmaps it if it is at gfn
+ * (-ENOENT if it is not). The page itself stays, as in Xen; the guest can
+ * map it again.
+ */
+int domain_unmap_shared_info(struct domain *d, gfn_t gfn);
 
 /* Console output (console.c): a ring of the newest bytes. */
 #define DOMAIN_CONSOLE_RING (64 * 1024)
@@ -194,11 +234,28 @@ void domain_console_free(struct domain *d);
 void domain_console_write(struct domain *d, const char *buf, size_t len);
 /* Copies the retained output, oldest first; returns the bytes held. */
 size_t domain_console_read(struct domain *d, char *buf, size_t len);
+/* Reads output from byte offset from (counted since the domain was
+ * created; older bytes already overwritten are skipped) and sets *next to
+ * the offset after what was copied. */
+size_t domain_console_read_from(struct domain *d, uint64_t from, char *buf,
+                                size_t len, uint64_t *next);
 
 /* vCPUs (vcpu.c). */
 int vcpus_create(struct domain *d, unsigned int n);
 void vcpus_destroy(struct domain *d);
+/* Points v->vcpu_info back at its default, giving up a registered page
+ * (Xen's unmap of the vcpu_info area). Domain lock held. */
 void vcpu_info_reset(struct vcpu *v);
+/* Moves v's runstate to state at system time now. Domain lock held. */
+void vcpu_runstate_set(struct vcpu *v, int state, uint64_t now);
+
+/*
+ * Guest time (src/time/ does the writing): the wallclock in shared_info
+ * and v's pvclock record, rewritten under the domain lock so the record
+ * cannot be freed meanwhile. Done at creation and when a vcpu_info moves.
+ */
+void time_update_wallclock(struct domain *d);
+void time_update_vcpu(struct vcpu *v);
 
 /* The domain list (domlist.c). Lookups return a reference. */
 struct domain *domain_lookup_id(uint32_t domid);

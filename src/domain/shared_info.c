@@ -82,3 +82,22 @@ out:
     domain_unlock(d);
     return rc;
 }
+
+int domain_unmap_shared_info(struct domain *d, gfn_t gfn)
+{
+    int rc = -ENOENT;
+
+    domain_lock(d);
+    if (d->state >= DOMAIN_DYING || !d->shared_info.page) {
+        rc = -EINVAL;
+        goto out;
+    }
+    if (gfn == INVALID_GFN || d->shared_info.gfn != gfn)
+        goto out;
+    rc = p2m_unmap(&d->p2m, gfn, NULL, NULL);
+    if (!rc)
+        d->shared_info.gfn = INVALID_GFN;
+out:
+    domain_unlock(d);
+    return rc;
+}

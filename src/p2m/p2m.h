@@ -43,6 +43,7 @@ struct p2m {
     uint64_t nr_gfns;   /* size of the window, in pages */
     uint64_t nr_tables; /* xenheap pages in the tree; p2m lock */
     uint64_t nr_mapped; /* gfns mapped; p2m lock */
+    gfn_t max_mapped;   /* highest gfn ever mapped, 0 if none; p2m lock */
 };
 
 int p2m_init(struct p2m *p, uint64_t nr_gfns);
@@ -66,6 +67,11 @@ int p2m_unmap(struct p2m *p, gfn_t gfn, mfn_t *mfn, enum p2m_type *t);
 int p2m_lookup(struct p2m *p, gfn_t gfn, mfn_t *mfn, enum p2m_type *t);
 /* The gfn at which mfn is mapped, or INVALID_GFN (a scan: dumps only). */
 gfn_t p2m_find_gfn(struct p2m *p, mfn_t mfn);
+/*
+ * The highest gfn that has ever been mapped (0 if none), as Xen reports
+ * it through XENMEM_maximum_gpfn: unmapping never lowers it.
+ */
+gfn_t p2m_max_mapped_gfn(struct p2m *p);
 
 /*
  * Copies len bytes between buf and guest-physical address gpa, all inside
@@ -107,5 +113,16 @@ int p2m_remove_ram(struct p2m *p, gfn_t gfn);
  * special page at gfn is -EBUSY. Never allocates a page.
  */
 int p2m_map_special(struct p2m *p, gfn_t gfn, mfn_t mfn, gfn_t old_gfn);
+
+/*
+ * Moves the ordinary RAM page at gfn from to gfn to (XENMAPSPACE_gmfn).
+ * from must be p2m_ram_rw (-EACCES otherwise); RAM already at to is given
+ * up as by p2m_remove_ram(); a special page at to is -EBUSY; from == to
+ * is a successful no-op. On failure nothing has changed (unless undoing
+ * a half-done move fails too, which is logged). The caller serialises
+ * physmap changes (the domain lock), so the checks still hold when the
+ * change is made.
+ */
+int p2m_move_ram(struct p2m *p, gfn_t from, gfn_t to);
 
 #endif /* XHV_P2M_P2M_H */

@@ -103,3 +103,49 @@ int p2m_map_special(struct p2m *p, gfn_t gfn, mfn_t mfn, gfn_t old_gfn)
                 (unsigned long long)old_gfn);
     return 0;
 }
+
+/* Puts back what p2m_set_entry() replaced at gfn, after a later step
+ * failed; logs if even that fails (the page then stays where it is). */
+static void restore_entry(struct p2m *p, gfn_t gfn, mfn_t prev,
+                          enum p2m_type prev_t)
+{
+    int rc;
+
+    if (prev_t == p2m_invalid)
+        rc = p2m_unmap(p, gfn, NULL, NULL);
+    else
+        rc = p2m_set_entry(p, gfn, prev, prev_t, NULL, NULL);
+    if (rc)
+        log_err("p2m", "gfn %#llx not restored after a failed move: %d",
+                (unsigned long long)gfn, rc);
+}
+
+int p2m_move_ram(struct p2m *p, gfn_t from, gfn_t to)
+{
+    enum p2m_type t, prev_t;
+    mfn_t mfn, prev;
+    int rc;
+
+    rc = p2m_lookup(p, from, &mfn, &t);
+    if (rc || t != p2m_ram_rw)
+        return -EACCES; /* what Xen answers for any other source */
+    if (to >= p->nr_gfns)
+        return -EINVAL;
+    if (from == to)
+        return 0;
+    /* Map at the new place first: until the old place is unmapped the
+     * page is visible twice, never not at all, and a failure here has
+     * changed nothing. */
+    rc = p2m_set_entry(p, to, mfn, p2m_ram_rw, &prev, &prev_t);
+    if (rc)
+        return rc;
+    rc = p2m_unmap(p, from, NULL, NULL);
+    if (rc) {
+        restore_entry(p, to, prev, prev_t);
+        return rc;
+    }
+    /* Only now is the RAM that was at the destination given up. */
+    if (prev_t == p2m_ram_rw || prev_t == p2m_ram_ro)
+        release_ram(prev, 1);
+    return 0;
+}

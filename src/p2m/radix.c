@@ -172,6 +172,13 @@ static int window_unmap(struct p2m *p, gfn_t gfn, uint64_t nr)
     return va == MAP_FAILED ? -errno : 0;
 }
 
+/* Xen's max_mapped_pfn: only ever rises. p2m lock held. */
+static void note_mapped(struct p2m *p, gfn_t last)
+{
+    if (last > p->max_mapped)
+        p->max_mapped = last;
+}
+
 int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr, enum p2m_type t)
 {
     uint64_t i, *e;
@@ -199,6 +206,7 @@ int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr, enum p2m_type t)
         *e = P2M_PRESENT | ((uint64_t)t << P2M_TYPE_SHIFT) | (mfn + i);
     }
     p->nr_mapped += nr;
+    note_mapped(p, gfn + nr - 1);
 out:
     pthread_mutex_unlock(&p->lock);
     return rc;
@@ -234,6 +242,7 @@ int p2m_set_entry(struct p2m *p, gfn_t gfn, mfn_t mfn, enum p2m_type t,
     if (!(*e & P2M_PRESENT))
         p->nr_mapped++;
     *e = P2M_PRESENT | ((uint64_t)t << P2M_TYPE_SHIFT) | mfn;
+    note_mapped(p, gfn);
 out:
     pthread_mutex_unlock(&p->lock);
     if (prev_mfn)
@@ -406,4 +415,14 @@ gfn_t p2m_find_gfn(struct p2m *p, mfn_t mfn)
 
     p2m_for_each_extent(p, find_fn, &f);
     return f.gfn;
+}
+
+gfn_t p2m_max_mapped_gfn(struct p2m *p)
+{
+    gfn_t g;
+
+    pthread_mutex_lock(&p->lock);
+    g = p->max_mapped;
+    pthread_mutex_unlock(&p->lock);
+    return g;
 }
