@@ -15,7 +15,8 @@
 #define XHV_DENIED       "<denied>"
 
 /* What a PVH guest on xhv has: a translated physmap, the callback vector
- * and a safe pvclock, runstate and time areas by physical address. */
+ * and a safe pvclock. The runstate and time areas by physical address
+ * (VCPUOP 14 and 15) are not implemented, so their bits stay clear. */
 static uint32_t features_submap0(void)
 {
     return (1U << XENFEAT_writable_page_tables) |
@@ -23,9 +24,7 @@ static uint32_t features_submap0(void)
            (1U << XENFEAT_hvm_callback_vector) |
            (1U << XENFEAT_hvm_safe_pvclock) |
            (1U << XENFEAT_memory_op_vnode_supported) |
-           (1U << XENFEAT_not_direct_mapped) |
-           (1U << XENFEAT_runstate_phys_area) |
-           (1U << XENFEAT_vcpu_time_phys_area);
+           (1U << XENFEAT_not_direct_mapped);
 }
 
 static long put_string(struct vcpu *v, uint64_t arg, const char *s,

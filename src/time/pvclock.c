@@ -128,7 +128,7 @@ static uint64_t tsc_cpuid_hz(void)
 {
     unsigned int a, b, c, d;
 
-    if (__get_cpuid_max(0, NULL) < 0x15)
+    if ((unsigned int)__get_cpuid_max(0, NULL) < 0x15U)
         return 0;
     __cpuid(0x15, a, b, c, d);
     (void)d;
@@ -154,7 +154,8 @@ static bool tsc_invariant(void)
 {
     unsigned int a, b, c, d;
 
-    if (__get_cpuid_max(0x80000000, NULL) < 0x80000007)
+    /* gcc's cpuid.h returns unsigned, clang's int. */
+    if ((unsigned int)__get_cpuid_max(0x80000000, NULL) < 0x80000007U)
         return false;
     __cpuid(0x80000007, a, b, c, d);
     (void)a, (void)b, (void)c;

@@ -114,6 +114,9 @@ static void test_xen_version(void **state)
     assert_true(fi.submap & (1U << XENFEAT_hvm_callback_vector));
     assert_true(fi.submap & (1U << XENFEAT_hvm_safe_pvclock));
     assert_false(fi.submap & (1U << XENFEAT_hvm_pirqs));
+    /* Not implemented, so not advertised. */
+    assert_false(fi.submap & (1U << XENFEAT_runstate_phys_area));
+    assert_false(fi.submap & (1U << XENFEAT_vcpu_time_phys_area));
     fi.submap_idx = 1;
     memcpy(hc_mem(d, GPA_BUF), &fi, sizeof(fi));
     assert_int_equal(hc_call(d, __HYPERVISOR_xen_version,
