@@ -417,8 +417,37 @@ static int restart_domain(uint32_t old_domid, struct json_object *cfg,
         return rc;
     }
     log_info("xhvd", "domain %u restarted as %u", old_domid, nd->domid);
-    rc = ctl_add(r, "restarted_domid", ctl_u64(nd->domid));
+    rc = r ? ctl_add(r, "restarted_domid", ctl_u64(nd->domid)) : 0;
     put_domain(nd);
+    return rc;
+}
+
+int daemon_apply_shutdown(struct domain *d, enum shutdown_reason why,
+                          struct json_object *r, char *err, size_t errlen)
+{
+    uint32_t domid = d->domid;
+    struct json_object *cfg = json_object_get(domcfg_get(domid));
+    struct domain *still;
+    bool restart;
+    int rc;
+
+    rc = domain_shutdown(d, why, &restart);
+    if (rc) {
+        snprintf(err, errlen, "domain %u is already dying", domid);
+        goto out;
+    }
+    if (r)
+        rc = ctl_add(r, "domid", ctl_u64(domid));
+    still = domain_lookup_id(domid);
+    if (still) {
+        put_domain(still); /* preserved: it stays, paused */
+    } else {
+        domcfg_forget(domid);
+        if (!rc && restart && cfg)
+            rc = restart_domain(domid, cfg, r, err, errlen);
+    }
+out:
+    json_object_put(cfg);
     return rc;
 }
 
@@ -426,11 +455,9 @@ int cmd_shutdown(struct json_object *args, struct json_object **result,
                  char *err, size_t errlen)
 {
     enum shutdown_reason why = SHUTDOWN_POWEROFF;
-    struct json_object *r, *cfg = NULL;
     const char *reason = "poweroff";
+    struct json_object *r;
     struct domain *d;
-    bool restart;
-    uint32_t domid;
     int rc;
 
     rc = ctl_get_str(args, "reason", &reason);
@@ -445,30 +472,38 @@ int cmd_shutdown(struct json_object *args, struct json_object **result,
     if (rc)
         return rc;
     r = ctl_obj();
-    if (!r) {
-        put_domain(d);
-        return -ENOMEM;
-    }
-    domid = d->domid;
-    cfg = json_object_get(domcfg_get(domid));
-    rc = domain_shutdown(d, why, &restart);
+    rc = r ? daemon_apply_shutdown(d, why, r, err, errlen) : -ENOMEM;
     put_domain(d);
-    if (rc) {
-        snprintf(err, errlen, "domain %u is already dying", domid);
-        goto out;
-    }
-    rc = ctl_add(r, "domid", ctl_u64(domid));
-    d = domain_lookup_id(domid);
-    if (d) {
-        put_domain(d); /* preserved: it stays, paused */
-    } else {
-        domcfg_forget(domid);
-        if (!rc && restart && cfg)
-            rc = restart_domain(domid, cfg, r, err, errlen);
-    }
-out:
-    json_object_put(cfg);
     return cmd_finish(r, rc, result);
+}
+
+/*
+ * Guests that shut themselves down (SCHEDOP_shutdown, a triple fault) are
+ * only marked and paused on their vCPU thread; here, on the loop thread,
+ * each gets its on_* action once.
+ */
+void daemon_handle_guest_shutdowns(void)
+{
+    struct domain **doms;
+    unsigned int n, i;
+    char err[256];
+
+    if (domlist_snapshot(&doms, &n))
+        return;
+    for (i = 0; i < n; i++) {
+        struct domain *d = doms[i];
+        enum shutdown_reason why;
+        bool down;
+
+        domain_lock(d);
+        down = d->is_shut_down && d->state < DOMAIN_DYING;
+        why = d->shutdown_reason;
+        domain_unlock(d);
+        if (down && domcfg_take_shutdown(d->domid))
+            daemon_apply_shutdown(d, why, NULL, err, sizeof(err));
+        put_domain(d);
+    }
+    xhv_free(doms);
 }
 
 int cmd_destroy(struct json_object *args, struct json_object **result,

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain/domain.h"
 #include "lib/log.h"
 
 struct daemon_opts {
@@ -94,6 +95,15 @@ int daemon_boot_domain(struct domain *d, struct json_object *cfg, bool paused,
                        char *err, size_t errlen);
 /* Starts the vCPUs of a domain created paused, if not running yet. */
 int daemon_domain_resume(struct domain *d);
+
+/* Applies d's on_poweroff/on_reboot/on_crash action for why; r (may be
+ * NULL) receives "domid" and, after a restart, "restarted_domid". */
+int daemon_apply_shutdown(struct domain *d, enum shutdown_reason why,
+                          struct json_object *r, char *err, size_t errlen);
+/* Applies the action of every guest that shut itself down (loop thread). */
+void daemon_handle_guest_shutdowns(void);
+/* True the first time it is asked about domid's shutdown, then false. */
+bool domcfg_take_shutdown(uint32_t domid);
 
 /* Destroys every domain (daemon shutdown). */
 void daemon_destroy_all_domains(void);

@@ -14,6 +14,7 @@ struct domcfg {
     struct list_head link;
     uint32_t domid;
     struct json_object *cfg;
+    bool shutdown_taken;
 };
 
 static struct list_head domcfgs = LIST_HEAD_INIT(domcfgs);
@@ -40,6 +41,7 @@ int domcfg_remember(uint32_t domid, struct json_object *cfg)
         return -ENOMEM;
     c->domid = domid;
     c->cfg = json_object_get(cfg);
+    c->shutdown_taken = false;
     list_add_tail(&c->link, &domcfgs);
     return 0;
 }
@@ -49,6 +51,16 @@ struct json_object *domcfg_get(uint32_t domid)
     struct domcfg *c = find(domid);
 
     return c ? c->cfg : NULL;
+}
+
+bool domcfg_take_shutdown(uint32_t domid)
+{
+    struct domcfg *c = find(domid);
+
+    if (!c || c->shutdown_taken)
+        return false;
+    c->shutdown_taken = true;
+    return true;
 }
 
 static void drop(struct domcfg *c)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,7 +45,19 @@ struct client {
 
 static struct client *clients[MAX_CLIENTS];
 /* epoll tags for the two non-client descriptors. */
-static char tag_listen, tag_signal;
+static char tag_listen, tag_signal, tag_guest;
+static int guest_event_fd = -1; /* written by vCPU threads */
+
+/* Called on a vCPU thread when its guest shuts down: wake the loop. */
+static void notify_guest_shutdown(struct domain *d)
+{
+    uint64_t one = 1;
+    ssize_t w;
+
+    (void)d;
+    w = write(guest_event_fd, &one, sizeof(one));
+    (void)w; /* a full counter already means "look" */
+}
 
 static int listen_socket(const char *rundir, int *out)
 {
@@ -248,6 +261,12 @@ static void loop(int epfd, int lfd, int sfd)
 
             if (p == &tag_listen) {
                 accept_client(lfd, epfd);
+            } else if (p == &tag_guest) {
+                uint64_t count;
+
+                if (read(guest_event_fd, &count, sizeof(count)) ==
+                    sizeof(count))
+                    daemon_handle_guest_shutdowns();
             } else if (p == &tag_signal) {
                 struct signalfd_siginfo si;
 
@@ -291,6 +310,14 @@ int server_run(const char *rundir, int ready_fd)
     }
     ev.data.ptr = &tag_listen;
     epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
+    guest_event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (guest_event_fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    ev.data.ptr = &tag_guest;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, guest_event_fd, &ev);
+    domain_set_shutdown_notifier(notify_guest_shutdown);
     ev.data.ptr = &tag_signal;
     epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
     log_info("xhvd", "listening on %s/%s", rundir, CTL_SOCKET_NAME);
@@ -303,6 +330,10 @@ int server_run(const char *rundir, int ready_fd)
     loop(epfd, lfd, sfd);
     rc = 0;
 out:
+    domain_set_shutdown_notifier(NULL);
+    if (guest_event_fd >= 0)
+        close(guest_event_fd);
+    guest_event_fd = -1;
     for (i = 0; i < MAX_CLIENTS; i++)
         if (clients[i])
             client_close(clients[i]);
