@@ -14,6 +14,7 @@
 #include "ctl/ctl.h"
 #include "daemon/daemon.h"
 #include "lib/alloc.h"
+#include "lib/fault.h"
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NO_ARGS   ((const char *const[]){NULL})
@@ -194,6 +195,10 @@ int daemon_handle_request(const char *msg, size_t len, char **out,
                 rc = c->fn(args, &result, err, sizeof(err));
         }
     }
+    /* The command has run: failing to build its answer changes nothing
+     * more, so these failure points are benign (the client gets a short
+     * answer, or none if even that cannot be allocated). */
+    fault_benign_begin();
     ans = make_answer(rc, result, err);
     json_object_put(req);
     text = ans ? json_object_to_json_string_length(ans, JSON_C_TO_STRING_PLAIN,
@@ -210,5 +215,6 @@ int daemon_handle_request(const char *msg, size_t len, char **out,
         *out_len = tlen;
     }
     json_object_put(ans);
+    fault_benign_end();
     return *out ? 0 : -ENOMEM;
 }

@@ -19,6 +19,7 @@
 
 #include "daemon/daemon.h"
 #include "lib/alloc.h"
+#include "lib/fault.h"
 #include "xhv_test.h"
 
 struct daemon_state xhvd;
@@ -116,6 +117,56 @@ static void test_crash_preserved_once(void **state)
     put_domain(d);
 }
 
+/* The whole create request, failed at each of its failure points: every
+ * run answers with an error, leaves no domain, leaks nothing, and the
+ * memory audit is clean. */
+static int create_request(void *ctx)
+{
+    char msg[1024], *answer = NULL;
+    size_t alen;
+    int rc;
+
+    (void)ctx;
+    snprintf(msg, sizeof(msg),
+             "{\"cmd\":\"create\",\"args\":{\"config\":{\"name\":"
+             "\"f\",\"memory_mib\":4,\"kernel\":\"%s\"}}}",
+             kernel);
+    rc = daemon_handle_request(msg, strlen(msg), &answer, &alen);
+    if (rc)
+        return rc;
+    rc = strstr(answer, "\"ok\":true") ? 0 : -EIO;
+    xhv_free(answer);
+    return rc;
+}
+
+static void create_check(void *ctx, int rc)
+{
+    struct domain *d = domain_lookup("f");
+
+    (void)ctx;
+    if (rc == 0 || (d && fault_fired_benign())) {
+        /* Created; a benign failure may only have lost the answer. */
+        assert_non_null(d);
+        put_domain(d);
+        daemon_destroy_all_domains();
+    } else {
+        assert_null(d);
+    }
+    assert_int_equal(domlist_count(), 0);
+    xt_assert_audit_clean();
+}
+
+static void test_create_request_every_failure_point(void **state)
+{
+    unsigned long points;
+
+    (void)state;
+    points = xt_fault_loop(FAULT_SITE_ANY, create_request, create_check,
+                           NULL);
+    print_message("# create request: %lu failure points\n", points);
+    assert_true(points > 20);
+}
+
 int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -123,6 +174,7 @@ int main(int argc, char **argv)
         T(test_poweroff_destroys),
         T(test_reboot_restarts_once),
         T(test_crash_preserved_once),
+        T(test_create_request_every_failure_point),
     };
 #undef T
     static char abs_kernel[4096];
