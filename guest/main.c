@@ -87,8 +87,8 @@ void print_hex(uint64_t v)
 
 _Noreturn void finish(int pass, const char *why)
 {
-    struct sched_shutdown s = {
-        .reason = pass ? SHUTDOWN_poweroff : SHUTDOWN_crash};
+    struct sched_shutdown s = {.reason =
+                                   pass ? SHUTDOWN_poweroff : SHUTDOWN_crash};
 
     print(pass ? "PASS" : "FAIL: ");
     if (!pass)

@@ -65,8 +65,8 @@ static int follow(const char *dom, unsigned long long off)
         struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
         char c;
 
-        if (tty && poll(&p, 1, POLL_MS) > 0 &&
-            read(STDIN_FILENO, &c, 1) == 1 && c == CTRL_RSB)
+        if (tty && poll(&p, 1, POLL_MS) > 0 && read(STDIN_FILENO, &c, 1) == 1 &&
+            c == CTRL_RSB)
             break;
         if (!tty)
             poll(NULL, 0, POLL_MS);

@@ -37,8 +37,8 @@ static int read_file(const char *what, const char *path, uint64_t max,
         goto out;
     }
     if ((uint64_t)st.st_size > max || st.st_size == 0) {
-        snprintf(err, errlen, "%s '%.200s' is %s for the domain's memory",
-                 what, path, st.st_size ? "too large" : "empty, and so wrong");
+        snprintf(err, errlen, "%s '%.200s' is %s for the domain's memory", what,
+                 path, st.st_size ? "too large" : "empty, and so wrong");
         rc = -EFBIG;
         goto out;
     }
@@ -94,8 +94,7 @@ static int load(struct domain *d, struct json_object *cfg,
     ctl_get_str(cfg, "kernel", &kernel);
     ctl_get_str(cfg, "ramdisk", &ramdisk);
     ctl_get_str(cfg, "cmdline", &cmdline);
-    rc = read_file("kernel", kernel, ram, &kbuf, &img.kernel_len, err,
-                   errlen);
+    rc = read_file("kernel", kernel, ram, &kbuf, &img.kernel_len, err, errlen);
     if (!rc && ramdisk)
         rc = read_file("ramdisk", ramdisk, ram, &rbuf, &img.ramdisk_len, err,
                        errlen);

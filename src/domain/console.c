@@ -23,12 +23,12 @@
 
 struct domain_console {
     pthread_mutex_t lock;
-    char *ring;         /* lock; DOMAIN_CONSOLE_RING bytes, or NULL */
-    size_t head, used;  /* lock */
-    uint64_t lost;      /* lock: bytes not kept for want of a ring */
-    uint64_t total;     /* lock: bytes ever written */
-    char line[LINE_MAX_LOGGED];     /* lock: the line being built */
-    size_t line_len;                /* lock */
+    char *ring;                 /* lock; DOMAIN_CONSOLE_RING bytes, or NULL */
+    size_t head, used;          /* lock */
+    uint64_t lost;              /* lock: bytes not kept for want of a ring */
+    uint64_t total;             /* lock: bytes ever written */
+    char line[LINE_MAX_LOGGED]; /* lock: the line being built */
+    size_t line_len;            /* lock */
 };
 
 int domain_console_init(struct domain *d)

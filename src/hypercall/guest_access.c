@@ -53,8 +53,7 @@ int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
     return copy(v, gva, (void *)src, len, true);
 }
 
-int copy_string_from_guest(struct vcpu *v, char *dst, uint64_t gva,
-                           size_t max)
+int copy_string_from_guest(struct vcpu *v, char *dst, uint64_t gva, size_t max)
 {
     size_t i;
 

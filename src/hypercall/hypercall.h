@@ -45,8 +45,7 @@ uint64_t hypercall_count(unsigned int op);
 int copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
 int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);
 /* A NUL-terminated guest string of at most max bytes (with its NUL). */
-int copy_string_from_guest(struct vcpu *v, char *dst, uint64_t gva,
-                           size_t max);
+int copy_string_from_guest(struct vcpu *v, char *dst, uint64_t gva, size_t max);
 
 /* The families. Each takes the raw arguments and returns RAX. */
 long do_xen_version(struct vcpu *v, const struct hcall *h);

@@ -27,8 +27,7 @@ static uint32_t features_submap0(void)
            (1U << XENFEAT_not_direct_mapped);
 }
 
-static long put_string(struct vcpu *v, uint64_t arg, const char *s,
-                       size_t size)
+static long put_string(struct vcpu *v, uint64_t arg, const char *s, size_t size)
 {
     char buf[XEN_COMMANDLINE_LEN];
 
@@ -42,8 +41,7 @@ static long compile_info(struct vcpu *v, uint64_t arg)
     struct xen_compile_info ci;
 
     memset(&ci, 0, sizeof(ci));
-    strncpy(ci.compiler, "gcc (xhv " XHV_VERSION ")",
-            sizeof(ci.compiler) - 1);
+    strncpy(ci.compiler, "gcc (xhv " XHV_VERSION ")", sizeof(ci.compiler) - 1);
     strncpy(ci.compile_by, "xhv", sizeof(ci.compile_by) - 1);
     strncpy(ci.compile_domain, "xhv", sizeof(ci.compile_domain) - 1);
     strncpy(ci.compile_date, __DATE__, sizeof(ci.compile_date) - 1);
@@ -98,9 +96,8 @@ long do_xen_version(struct vcpu *v, const struct hcall *h)
         return guest_handle(v, arg);
     case XENVER_commandline:
         /* Xen denies an unprivileged guest and says so in the string. */
-        return copy_to_guest(v, arg, XHV_DENIED, sizeof(XHV_DENIED))
-                   ? -EFAULT
-                   : 0;
+        return copy_to_guest(v, arg, XHV_DENIED, sizeof(XHV_DENIED)) ? -EFAULT
+                                                                     : 0;
     case XENVER_build_id:
         return -EPERM;
     default:

@@ -78,8 +78,7 @@ gfn_t p2m_max_mapped_gfn(struct p2m *p);
  * one page, under the p2m lock so the page cannot be unmapped meanwhile.
  * -EFAULT when the page is not mapped, or is read-only and to_guest.
  */
-int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len,
-             bool to_guest);
+int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len, bool to_guest);
 
 /* Host address of guest-physical gfn in the window, or NULL if unmapped.
  * Only valid until the gfn is unmapped. */

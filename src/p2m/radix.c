@@ -298,8 +298,7 @@ out:
     return rc;
 }
 
-int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len,
-             bool to_guest)
+int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len, bool to_guest)
 {
     gfn_t gfn = gpa >> PAGE_SHIFT;
     uint8_t *hva;

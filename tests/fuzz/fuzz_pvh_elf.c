@@ -19,8 +19,10 @@ static struct domain *d;
 static void setup_once(void)
 {
     struct mm_config cfg = {.mem_bytes = 32ULL << 20, .memfd = -1};
-    struct domain_params p = {.name = "fuzz", .memory_pages = 4 << 8,
-                              .max_pages = 4 << 8, .vcpus = 1};
+    struct domain_params p = {.name = "fuzz",
+                              .memory_pages = 4 << 8,
+                              .max_pages = 4 << 8,
+                              .vcpus = 1};
 
     log_set_stderr_level(LOG_ERR);
     if (mm_init(&cfg) || domain_create(&p, &d))
@@ -31,8 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct hvm_memmap_table_entry mm = {
         .addr = 0, .size = 4 << 20, .type = XEN_HVM_MEMMAP_TYPE_RAM};
-    struct pvh_image img = {.kernel = data, .kernel_len = size,
-                            .cmdline = "test=fuzz", .memmap = &mm,
+    struct pvh_image img = {.kernel = data,
+                            .kernel_len = size,
+                            .cmdline = "test=fuzz",
+                            .memmap = &mm,
                             .nr_memmap = 1};
     static struct mm_audit_report r;
     struct pvh_boot b;

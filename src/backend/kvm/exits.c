@@ -13,8 +13,8 @@
 #include "hypercall/hypercall.h"
 #include "lib/log.h"
 
-#define UART_BASE 0x3f8
-#define UART_LSR_IDLE 0x60 /* transmitter empty, holding register empty */
+#define UART_BASE          0x3f8
+#define UART_LSR_IDLE      0x60 /* transmitter empty, holding register empty */
 #define UNBACKED_LOG_LIMIT 32
 
 void kvm_log_unbacked(struct kvm_dom *kd, const char *what, uint64_t addr)
@@ -95,8 +95,7 @@ static void io_exit(struct kvm_vcpu *kv)
         }
         if (!out)
             memset(data, 0xff, r->io.size);
-        kvm_log_unbacked(kv->kd, out ? "port write" : "port read",
-                         r->io.port);
+        kvm_log_unbacked(kv->kd, out ? "port write" : "port read", r->io.port);
     }
 }
 

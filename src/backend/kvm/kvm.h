@@ -22,7 +22,7 @@
 #include "backend/pvh/pvh.h"
 #include "domain/domain.h"
 
-#define KVM_HCALL_PORT 0x89     /* the hypercall stubs' OUT port */
+#define KVM_HCALL_PORT    0x89 /* the hypercall stubs' OUT port */
 #define XEN_HYPERCALL_MSR 0x40000000U
 
 /* Whether KVM can run guests here; if not, why (for skips and errors). */
@@ -32,8 +32,8 @@ const char *kvm_flavour(void);
 
 /* Gives d a KVM VM with its RAM in memslots and vCPU 0 set up for the PVH
  * entry described by boot. */
-int kvm_domain_attach(struct domain *d, const struct pvh_boot *boot,
-                      char *err, size_t errlen);
+int kvm_domain_attach(struct domain *d, const struct pvh_boot *boot, char *err,
+                      size_t errlen);
 /* Starts vCPU 0's thread; the guest runs from its PVH entry. */
 int kvm_domain_start(struct domain *d);
 

@@ -25,9 +25,9 @@ struct kvm_dom {
     struct domain *d;
     int vm_fd;
     pthread_mutex_t lock;
-    pthread_cond_t cond;   /* parked vCPUs wait here */
-    bool stopping;         /* lock */
-    uint8_t uart_regs[8];  /* the 16550's plain registers */
+    pthread_cond_t cond;      /* parked vCPUs wait here */
+    bool stopping;            /* lock */
+    uint8_t uart_regs[8];     /* the 16550's plain registers */
     uint64_t unbacked_logged; /* rate limit for unbacked accesses */
     unsigned int nr;
     struct kvm_vcpu vcpus[];

@@ -45,8 +45,8 @@ static int set_pvh_state(struct kvm_vcpu *kv, const struct pvh_boot *boot)
     flat_segment(&sregs.cs, 0x08, 0xb); /* execute/read, accessed */
     flat_segment(&sregs.ds, 0x10, 0x3); /* read/write, accessed */
     sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-    sregs.tr = (struct kvm_segment){.limit = 0x67, .selector = 0x18,
-                                    .type = 0xb, .present = 1};
+    sregs.tr = (struct kvm_segment){
+        .limit = 0x67, .selector = 0x18, .type = 0xb, .present = 1};
     sregs.ldt = (struct kvm_segment){.unusable = 1};
     sregs.cr0 = 0x11; /* PE, ET */
     sregs.cr3 = 0;
@@ -68,15 +68,16 @@ int kvm_vcpu_create(struct kvm_vcpu *kv, const struct pvh_boot *boot)
     int rc, size;
     void *run;
 
-    rc = kvm_ioctl(kv->kd->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)kv->v->id);
+    rc =
+        kvm_ioctl(kv->kd->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)kv->v->id);
     if (rc < 0)
         return rc;
     kv->fd = rc;
     size = kvm_vcpu_mmap_size();
     if (size < 0)
         return size;
-    run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, kv->fd,
-               0);
+    run =
+        mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, kv->fd, 0);
     if (run == MAP_FAILED)
         return -errno;
     kv->run = run;

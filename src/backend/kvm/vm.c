@@ -34,8 +34,8 @@ static int add_slot(struct slot_ctx *s)
         .slot = s->next_slot++,
         .guest_phys_addr = s->run_start << PAGE_SHIFT,
         .memory_size = (s->run_end - s->run_start) << PAGE_SHIFT,
-        .userspace_addr = (uintptr_t)(s->kd->d->p2m.window +
-                                      (s->run_start << PAGE_SHIFT)),
+        .userspace_addr =
+            (uintptr_t)(s->kd->d->p2m.window + (s->run_start << PAGE_SHIFT)),
     };
 
     return kvm_ioctl(s->kd->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
@@ -185,8 +185,8 @@ static int create_vm(struct kvm_dom *kd, const struct pvh_boot *boot)
     return rc < 0 ? rc : 0;
 }
 
-int kvm_domain_attach(struct domain *d, const struct pvh_boot *boot,
-                      char *err, size_t errlen)
+int kvm_domain_attach(struct domain *d, const struct pvh_boot *boot, char *err,
+                      size_t errlen)
 {
     struct kvm_dom *kd;
     unsigned int i;
@@ -216,7 +216,7 @@ int kvm_domain_attach(struct domain *d, const struct pvh_boot *boot,
         kvm_destroy(d);
         return rc;
     }
-    log_info("kvm", "d%u: VM ready on %s, entry %#x", d->domid,
-             kvm_flavour(), boot->entry);
+    log_info("kvm", "d%u: VM ready on %s, entry %#x", d->domid, kvm_flavour(),
+             boot->entry);
     return 0;
 }

@@ -16,8 +16,8 @@
 
 #define MAX_PADDR (1ULL << 39) /* beyond any guest RAM xhv builds */
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
+                                                      const char *fmt, ...)
 {
     va_list ap;
 
@@ -80,8 +80,9 @@ static int scan_notes(const struct elf_view *e, uint64_t off, uint64_t len,
         uint64_t next = desc + ((descsz + 3) & ~3ULL);
 
         if (next > end || next < off)
-            return fail(err, errlen, "note at offset %#llx overruns its "
-                                     "segment",
+            return fail(err, errlen,
+                        "note at offset %#llx overruns its "
+                        "segment",
                         (unsigned long long)off);
         if (namesz == 4 && memcmp(e->img + name, "Xen", 4) == 0 &&
             type == XEN_ELFNOTE_PHYS32_ENTRY) {
@@ -92,8 +93,9 @@ static int scan_notes(const struct elf_view *e, uint64_t off, uint64_t len,
                             (unsigned long long)descsz);
             v = rd(e->img + desc, (unsigned int)descsz);
             if (v > UINT32_MAX)
-                return fail(err, errlen, "PHYS32_ENTRY %#llx is not a 32-bit "
-                                         "address",
+                return fail(err, errlen,
+                            "PHYS32_ENTRY %#llx is not a 32-bit "
+                            "address",
                             (unsigned long long)v);
             *entry = (uint32_t)v;
             *found = true;
@@ -128,8 +130,7 @@ static int check_header(struct elf_view *e, uint64_t *phoff,
     phentsize = (unsigned int)rd(h + (e->is64 ? 54 : 42), 2);
     *phnum = (unsigned int)rd(h + (e->is64 ? 56 : 44), 2);
     if (phentsize != (e->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
-        return fail(err, errlen, "program header size %u is wrong",
-                    phentsize);
+        return fail(err, errlen, "program header size %u is wrong", phentsize);
     if (*phnum == 0 || *phnum > PVH_MAX_PHDRS)
         return fail(err, errlen, "%u program headers (1 to %u expected)",
                     *phnum, PVH_MAX_PHDRS);
@@ -189,16 +190,16 @@ int pvh_elf_parse(const uint8_t *img, size_t len, struct pvh_elf *out,
         if (type == PT_LOAD && memsz)
             rc = add_segment(out, off, paddr, filesz, memsz, err, errlen);
         else if (type == PT_NOTE)
-            rc = scan_notes(&e, off, filesz, &found, &out->entry, err,
-                            errlen);
+            rc = scan_notes(&e, off, filesz, &found, &out->entry, err, errlen);
     }
     if (rc)
         return rc;
     if (out->nr_segments == 0)
         return fail(err, errlen, "no loadable segment");
     if (!found)
-        return fail(err, errlen, "not a PVH kernel: no XEN_ELFNOTE_PHYS32_"
-                                 "ENTRY note");
+        return fail(err, errlen,
+                    "not a PVH kernel: no XEN_ELFNOTE_PHYS32_"
+                    "ENTRY note");
     if (out->entry < out->start || out->entry >= out->end)
         return fail(err, errlen, "entry point %#x is outside the image",
                     out->entry);

@@ -55,10 +55,10 @@ static int load_segments(struct p2m *p, const struct pvh_image *img,
         const struct pvh_elf_segment *s = &elf->seg[i];
 
         if (write_guest(p, s->paddr, img->kernel + s->offset, s->filesz) ||
-            write_guest(p, s->paddr + s->filesz, NULL,
-                        s->memsz - s->filesz)) {
-            snprintf(err, errlen, "kernel segment at %#llx-%#llx is not in "
-                                  "the guest's RAM",
+            write_guest(p, s->paddr + s->filesz, NULL, s->memsz - s->filesz)) {
+            snprintf(err, errlen,
+                     "kernel segment at %#llx-%#llx is not in "
+                     "the guest's RAM",
                      (unsigned long long)s->paddr,
                      (unsigned long long)(s->paddr + s->memsz));
             return -ENOSPC;

@@ -27,7 +27,7 @@ struct pvh_image {
     size_t kernel_len;
     const uint8_t *ramdisk; /* may be NULL */
     size_t ramdisk_len;
-    const char *cmdline;    /* may be NULL */
+    const char *cmdline; /* may be NULL */
     const struct hvm_memmap_table_entry *memmap;
     unsigned int nr_memmap;
 };
@@ -36,7 +36,7 @@ struct pvh_boot {
     uint32_t entry;          /* XEN_ELFNOTE_PHYS32_ENTRY */
     uint64_t start_info_gpa; /* what %ebx holds at entry */
     uint64_t kernel_start, kernel_end;
-    uint64_t ramdisk_gpa;    /* 0 without a ramdisk */
+    uint64_t ramdisk_gpa; /* 0 without a ramdisk */
 };
 
 /* ELF parsing only (elf.c): the entry point and the loaded range. */

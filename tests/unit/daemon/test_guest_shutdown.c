@@ -161,8 +161,7 @@ static void test_create_request_every_failure_point(void **state)
     unsigned long points;
 
     (void)state;
-    points = xt_fault_loop(FAULT_SITE_ANY, create_request, create_check,
-                           NULL);
+    points = xt_fault_loop(FAULT_SITE_ANY, create_request, create_check, NULL);
     print_message("# create request: %lu failure points\n", points);
     assert_true(points > 20);
 }

@@ -14,10 +14,10 @@
 #include "hypercall/hypercall.h"
 
 /* Guest-physical scratch addresses the tests use. */
-#define GPA_BUF   0x10000ULL /* 64 KiB in: ordinary RAM */
-#define GPA_BUF2  0x20000ULL
+#define GPA_BUF  0x10000ULL /* 64 KiB in: ordinary RAM */
+#define GPA_BUF2 0x20000ULL
 /* One page past the end of a 4 MiB guest's RAM: never mapped. */
-#define GPA_HOLE  (4ULL << 20)
+#define GPA_HOLE (4ULL << 20)
 
 struct domain *hc_domain_create(const char *name, uint64_t mib,
                                 unsigned int vcpus);

@@ -87,27 +87,27 @@ static void test_xen_version(void **state)
     char s[1024];
 
     (void)state;
-    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, XENVER_version, 0,
-                             0, 0, 0),
-                     0x40013);
-    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version,
-                             XENVER_extraversion, GPA_BUF, 0, 0, 0),
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0),
+        0x40013);
+    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, XENVER_extraversion,
+                             GPA_BUF, 0, 0, 0),
                      0);
     assert_string_equal(hc_mem(d, GPA_BUF), ".0-xhv");
-    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version,
-                             XENVER_capabilities, GPA_BUF, 0, 0, 0),
+    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, XENVER_capabilities,
+                             GPA_BUF, 0, 0, 0),
                      0);
     memcpy(s, hc_mem(d, GPA_BUF), sizeof(s));
     assert_non_null(strstr(s, "hvm-3.0-x86_64"));
-    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version,
-                             XENVER_compile_info, GPA_BUF, 0, 0, 0),
+    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, XENVER_compile_info,
+                             GPA_BUF, 0, 0, 0),
                      0);
     memcpy(&ci, hc_mem(d, GPA_BUF), sizeof(ci));
     assert_string_equal(ci.compile_by, "xhv");
 
     memcpy(hc_mem(d, GPA_BUF), &fi, sizeof(fi));
-    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version,
-                             XENVER_get_features, GPA_BUF, 0, 0, 0),
+    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, XENVER_get_features,
+                             GPA_BUF, 0, 0, 0),
                      0);
     memcpy(&fi, hc_mem(d, GPA_BUF), sizeof(fi));
     assert_true(fi.submap & (1U << XENFEAT_auto_translated_physmap));
@@ -119,28 +119,27 @@ static void test_xen_version(void **state)
     assert_false(fi.submap & (1U << XENFEAT_vcpu_time_phys_area));
     fi.submap_idx = 1;
     memcpy(hc_mem(d, GPA_BUF), &fi, sizeof(fi));
-    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version,
-                             XENVER_get_features, GPA_BUF, 0, 0, 0),
+    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, XENVER_get_features,
+                             GPA_BUF, 0, 0, 0),
                      -EINVAL);
 
-    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, XENVER_pagesize, 0,
-                             0, 0, 0),
-                     4096);
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_xen_version, XENVER_pagesize, 0, 0, 0, 0),
+        4096);
     assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, XENVER_commandline,
                              GPA_BUF, 0, 0, 0),
                      0);
     assert_string_equal(hc_mem(d, GPA_BUF), "<denied>");
-    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, XENVER_build_id,
-                             GPA_BUF, 0, 0, 0),
-                     -EPERM);
-    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, 99, GPA_BUF, 0, 0,
-                             0),
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_xen_version, XENVER_build_id, GPA_BUF, 0, 0, 0),
+        -EPERM);
+    assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, 99, GPA_BUF, 0, 0, 0),
                      -ENOSYS);
     /* Output buffers in the hole: -EFAULT, for every sub-op that writes. */
     for (int op = XENVER_extraversion; op <= XENVER_commandline; op++)
         if (op != XENVER_pagesize)
-            assert_int_equal(hc_call(d, __HYPERVISOR_xen_version,
-                                     (uint64_t)op, GPA_HOLE, 0, 0, 0),
+            assert_int_equal(hc_call(d, __HYPERVISOR_xen_version, (uint64_t)op,
+                                     GPA_HOLE, 0, 0, 0),
                              -EFAULT);
 }
 
@@ -151,23 +150,23 @@ static void test_console_io(void **state)
 
     (void)state;
     memcpy(hc_mem(d, GPA_BUF), "hello from the guest\n", 21);
-    assert_int_equal(hc_call(d, __HYPERVISOR_console_io, CONSOLEIO_write, 21,
-                             GPA_BUF, 0, 0),
-                     0);
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_console_io, CONSOLEIO_write, 21, GPA_BUF, 0, 0),
+        0);
     n = domain_console_read(d, out, sizeof(out));
     assert_int_equal(n, 21);
     assert_memory_equal(out, "hello from the guest\n", 21);
     /* Bad buffers and huge counts change nothing. */
-    assert_int_equal(hc_call(d, __HYPERVISOR_console_io, CONSOLEIO_write, 8,
-                             GPA_HOLE, 0, 0),
-                     -EFAULT);
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_console_io, CONSOLEIO_write, 8, GPA_HOLE, 0, 0),
+        -EFAULT);
     assert_int_equal(hc_call(d, __HYPERVISOR_console_io, CONSOLEIO_write,
                              UINT64_MAX, GPA_BUF, 0, 0),
                      -EINVAL);
     assert_int_equal(domain_console_read(d, out, sizeof(out)), 21);
-    assert_int_equal(hc_call(d, __HYPERVISOR_console_io, CONSOLEIO_read, 10,
-                             GPA_BUF, 0, 0),
-                     0);
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_console_io, CONSOLEIO_read, 10, GPA_BUF, 0, 0),
+        0);
     assert_int_equal(hc_call(d, __HYPERVISOR_console_io, 7, 0, 0, 0, 0),
                      -ENOSYS);
 }
@@ -179,28 +178,27 @@ static void test_sched_shutdown(void **state)
     (void)state;
     assert_int_equal(domain_unpause(d), 0);
     memcpy(hc_mem(d, GPA_BUF), &s, sizeof(s));
-    assert_int_equal(hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_shutdown,
-                             GPA_BUF, 0, 0, 0),
-                     -EINVAL);
-    assert_int_equal(hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_shutdown,
-                             GPA_HOLE, 0, 0, 0),
-                     -EFAULT);
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_shutdown, GPA_BUF, 0, 0, 0),
+        -EINVAL);
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_shutdown, GPA_HOLE, 0, 0, 0),
+        -EFAULT);
     assert_int_equal(domain_wait_shutdown(d, 0), -ETIMEDOUT);
     s.reason = SHUTDOWN_crash;
     memcpy(hc_mem(d, GPA_BUF), &s, sizeof(s));
-    assert_int_equal(hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_shutdown,
-                             GPA_BUF, 0, 0, 0),
-                     0);
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_shutdown, GPA_BUF, 0, 0, 0),
+        0);
     assert_int_equal(domain_wait_shutdown(d, 1000), 0);
     assert_int_equal(d->shutdown_reason, SHUTDOWN_CRASH);
     assert_int_equal(domain_get_state(d), DOMAIN_PAUSED);
     /* Once shut down, a second request is refused. */
-    assert_int_equal(hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_shutdown,
-                             GPA_BUF, 0, 0, 0),
-                     -EINVAL);
-    assert_int_equal(hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0,
-                             0, 0),
-                     0);
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_shutdown, GPA_BUF, 0, 0, 0),
+        -EINVAL);
+    assert_int_equal(
+        hc_call(d, __HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0), 0);
     assert_int_equal(hc_call(d, __HYPERVISOR_sched_op, 42, 0, 0, 0, 0),
                      -ENOSYS);
 }
@@ -241,9 +239,9 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_dispatch_rules), T(test_guest_access), T(test_xen_version),
-        T(test_console_io),     T(test_sched_shutdown),
-        T(test_sim_guest_thread),
+        T(test_dispatch_rules), T(test_guest_access),
+        T(test_xen_version),    T(test_console_io),
+        T(test_sched_shutdown), T(test_sim_guest_thread),
     };
 #undef T
     return cmocka_run_group_tests_name("hypercall_core", tests, NULL, NULL);

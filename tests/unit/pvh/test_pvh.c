@@ -27,13 +27,15 @@ static char err[256];
 
 static const struct hvm_memmap_table_entry memmap[] = {
     {.addr = 0, .size = 8 << 20, .type = XEN_HVM_MEMMAP_TYPE_RAM},
-    {.addr = 0xfc000000, .size = 0x4000000, .type = XEN_HVM_MEMMAP_TYPE_RESERVED},
+    {.addr = 0xfc000000,
+     .size = 0x4000000,
+     .type = XEN_HVM_MEMMAP_TYPE_RESERVED},
 };
 
 static int setup(void **state)
 {
-    struct domain_params p = {.name = "pvh", .memory_pages = 8 << 8,
-                              .max_pages = 8 << 8, .vcpus = 1};
+    struct domain_params p = {
+        .name = "pvh", .memory_pages = 8 << 8, .max_pages = 8 << 8, .vcpus = 1};
 
     (void)state;
     xt_mm_setup(32, 0);
@@ -155,10 +157,13 @@ static void synth_build(struct synth *s, bool is64, uint16_t machine,
         eh->e_phoff = sizeof(*eh);
         eh->e_phentsize = sizeof(*ph);
         eh->e_phnum = 2;
-        ph[0] = (Elf64_Phdr){.p_type = PT_LOAD, .p_offset = load_off,
-                             .p_paddr = paddr, .p_filesz = filesz,
+        ph[0] = (Elf64_Phdr){.p_type = PT_LOAD,
+                             .p_offset = load_off,
+                             .p_paddr = paddr,
+                             .p_filesz = filesz,
                              .p_memsz = memsz};
-        ph[1] = (Elf64_Phdr){.p_type = PT_NOTE, .p_offset = note_off,
+        ph[1] = (Elf64_Phdr){.p_type = PT_NOTE,
+                             .p_offset = note_off,
                              .p_filesz = 16 + ((descsz + 3) & ~3U)};
     } else {
         Elf32_Ehdr *eh = (Elf32_Ehdr *)s->buf;
@@ -169,19 +174,23 @@ static void synth_build(struct synth *s, bool is64, uint16_t machine,
         eh->e_phoff = sizeof(*eh);
         eh->e_phentsize = sizeof(*ph);
         eh->e_phnum = 2;
-        ph[0] = (Elf32_Phdr){.p_type = PT_LOAD, .p_offset = load_off,
+        ph[0] = (Elf32_Phdr){.p_type = PT_LOAD,
+                             .p_offset = load_off,
                              .p_paddr = (uint32_t)paddr,
                              .p_filesz = (uint32_t)filesz,
                              .p_memsz = (uint32_t)memsz};
-        ph[1] = (Elf32_Phdr){.p_type = PT_NOTE, .p_offset = note_off,
+        ph[1] = (Elf32_Phdr){.p_type = PT_NOTE,
+                             .p_offset = note_off,
                              .p_filesz = 16 + ((descsz + 3) & ~3U)};
     }
 }
 
 static int synth_load(struct synth *s, struct pvh_boot *b)
 {
-    struct pvh_image img = {.kernel = s->buf, .kernel_len = s->len,
-                            .memmap = memmap, .nr_memmap = 1};
+    struct pvh_image img = {.kernel = s->buf,
+                            .kernel_len = s->len,
+                            .memmap = memmap,
+                            .nr_memmap = 1};
 
     return pvh_load(&d->p2m, &img, b, err, sizeof(err));
 }
@@ -224,7 +233,8 @@ static void test_malformed(void **state)
     Elf64_Phdr *ph = (Elf64_Phdr *)(s.buf + sizeof(Elf64_Ehdr));
 
     (void)state;
-#define FRESH() synth_build(&s, true, EM_X86_64, 0x200000, 256, 256, 0x200000, 4)
+#define FRESH()                                                                \
+    synth_build(&s, true, EM_X86_64, 0x200000, 256, 256, 0x200000, 4)
     FRESH();
     s.buf[0] = 0;
     expect_refused(&s, -ENOEXEC, "not an ELF");
@@ -300,8 +310,8 @@ static void test_no_room_for_start_info(void **state)
 
     (void)state;
     /* The image ends exactly at the end of RAM. */
-    synth_build(&s, true, EM_X86_64, (8 << 20) - 256, 256, 256,
-                (8 << 20) - 256, 4);
+    synth_build(&s, true, EM_X86_64, (8 << 20) - 256, 256, 256, (8 << 20) - 256,
+                4);
     assert_int_equal(synth_load(&s, &b), -ENOSPC);
     assert_non_null(strstr(err, "too small"));
 }
