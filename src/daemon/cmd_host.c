@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend/kvm/kvm.h"
 #include "ctl/ctl.h"
 #include "daemon/daemon.h"
 #include "domain/domain.h"
@@ -43,7 +44,8 @@ int cmd_info(struct json_object *args, struct json_object **result, char *err,
 {
     struct json_object *r = ctl_obj();
     struct mm_stats st;
-    char host[256] = "";
+    char host[256] = "", why[160] = "";
+    bool kvm_ok;
     int rc = r ? 0 : -ENOMEM;
 
     (void)args, (void)err, (void)errlen;
@@ -68,7 +70,12 @@ int cmd_info(struct json_object *args, struct json_object **result, char *err,
     CMD_ADD(r, "reserved_pages", ctl_u64(st.reserved_pages));
     CMD_ADD(r, "page_info_bytes", ctl_u64(sizeof(struct page_info)));
     CMD_ADD(r, "nr_domains", ctl_u64(domlist_count()));
-    CMD_ADD(r, "kvm", ctl_bool(access("/dev/kvm", R_OK | W_OK) == 0));
+    kvm_ok = kvm_usable(why, sizeof(why));
+    CMD_ADD(r, "kvm", ctl_bool(kvm_ok));
+    if (kvm_ok)
+        CMD_ADD(r, "kvm_module", ctl_str(kvm_flavour()));
+    else
+        CMD_ADD(r, "kvm_unusable", ctl_str(why));
     CMD_ADD(r, "log_level", ctl_str(log_level_name(xhvd.opts.log_level)));
     return cmd_finish(r, rc, result);
 }
