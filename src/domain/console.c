@@ -90,7 +90,8 @@ void domain_console_write(struct domain *d, const char *buf, size_t len)
     if (!c->ring && len) {
         c->ring = xhv_malloc(DOMAIN_CONSOLE_RING);
         if (c->ring)
-            d->overhead_bytes += DOMAIN_CONSOLE_RING;
+            __atomic_add_fetch(&d->overhead_bytes, DOMAIN_CONSOLE_RING,
+                               __ATOMIC_RELAXED);
     }
     for (i = 0; i < len; i++) {
         ring_put(c, buf[i]);
