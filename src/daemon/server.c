@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl/ctl.h"
@@ -34,9 +35,14 @@
 
 #define MAX_CLIENTS       64
 #define ANSWER_TIMEOUT_MS 5000
+/* A connection that sends nothing for this long is closed, so idle or
+ * stalled clients cannot hold all MAX_CLIENTS places for ever. */
+#define IDLE_TIMEOUT_MS   60000
+#define SWEEP_EVERY_MS    5000
 
 struct client {
     int fd;
+    uint64_t last_active_ms; /* CLOCK_MONOTONIC */
     uint8_t hdr[4];
     size_t hdr_got;
     char *msg; /* allocated once the length is known */
@@ -44,6 +50,14 @@ struct client {
 };
 
 static struct client *clients[MAX_CLIENTS];
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 /* epoll tags for the two non-client descriptors. */
 static char tag_listen, tag_signal, tag_guest;
 static int guest_event_fd = -1; /* written by vCPU threads */
@@ -231,6 +245,7 @@ static void accept_client(int lfd, int epfd)
         xhv_free(c);
         return;
     }
+    c->last_active_ms = now_ms();
     clients[i] = c;
 }
 
@@ -247,13 +262,28 @@ static int signal_fd(void)
     return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+static void sweep_idle(void)
+{
+    uint64_t now = now_ms();
+    int i;
+
+    for (i = 0; i < MAX_CLIENTS; i++) {
+        if (clients[i] && now - clients[i]->last_active_ms > IDLE_TIMEOUT_MS) {
+            log_info("xhvd", "closing a control connection idle for %d s",
+                     IDLE_TIMEOUT_MS / 1000);
+            client_close(clients[i]);
+        }
+    }
+}
+
 static void loop(int epfd, int lfd, int sfd)
 {
     struct epoll_event evs[16];
 
     while (!xhvd.stopping) {
-        int n = epoll_wait(epfd, evs, 16, -1), i;
+        int n = epoll_wait(epfd, evs, 16, SWEEP_EVERY_MS), i;
 
+        sweep_idle();
         if (n < 0 && errno == EINTR)
             continue;
         for (i = 0; i < n; i++) {
@@ -281,7 +311,10 @@ static void loop(int epfd, int lfd, int sfd)
                 log_info("xhvd", "signal %u: shutting down", si.ssi_signo);
                 xhvd.stopping = true;
             } else {
-                int rc = client_read(p);
+                int rc;
+
+                ((struct client *)p)->last_active_ms = now_ms();
+                rc = client_read(p);
 
                 if (rc < 0)
                     client_close(p);
