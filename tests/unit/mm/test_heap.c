@@ -81,6 +81,31 @@ static void test_split_merge_every_order(void **state)
     xt_assert_audit_clean();
 }
 
+/* Orders 15 to MAX_ORDER need more memory: 1 GiB of machine memory is
+ * sparse, so this costs only its 8 MiB frame table. */
+static void test_split_merge_high_orders(void **state)
+{
+    unsigned int o;
+    void *va[2], *all;
+
+    (void)state;
+    xt_mm_setup(1024, 0);
+    for (o = 15; o <= MAX_ORDER; o++) {
+        assert_int_equal(alloc_xenheap_pages(o, 0, &va[0]), 0);
+        assert_int_equal(virt_to_mfn(va[0]) & ((1ULL << o) - 1), 0);
+        if (o < MAX_ORDER) {
+            assert_int_equal(alloc_xenheap_pages(o, 0, &va[1]), 0);
+            assert_int_equal(free_xenheap_pages(va[1], o), 0);
+        }
+        assert_int_equal(free_xenheap_pages(va[0], o), 0);
+        /* Everything merged back: the whole gigabyte is one chunk. */
+        assert_int_equal(alloc_xenheap_pages(MAX_ORDER, 0, &all), 0);
+        assert_int_equal(free_xenheap_pages(all, MAX_ORDER), 0);
+    }
+    xt_assert_audit_clean();
+    xt_mm_teardown();
+}
+
 static void shuffle(void **v, size_t n, unsigned int seed)
 {
     size_t i;
@@ -294,6 +319,7 @@ int main(void)
                                         setup_plain, teardown),
         cmocka_unit_test_setup_teardown(test_exhaust_then_merge, setup_plain,
                                         teardown),
+        cmocka_unit_test(test_split_merge_high_orders),
         cmocka_unit_test_setup_teardown(test_double_free_detected, setup_plain,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_scratch_rule, setup_scratch,
