@@ -12,9 +12,13 @@
 #include "hypercall/hypercall.h"
 #include "lib/alloc.h"
 
-#define MAX_ENTRIES 256
-#define XEN_LEAF    0x40000000U
-#define XEN_LEAVES  6 /* 0x40000000 .. 0x40000005 */
+/* KVM's own limit (KVM_MAX_CPUID_ENTRIES in the kernel, not in the uapi
+ * headers): KVM_GET_SUPPORTED_CPUID never needs more, and KVM_SET_CPUID2
+ * refuses more. */
+#define KVM_MAX_ENTRIES       256
+#define XEN_LEAF              0x40000000U
+#define XEN_LEAVES            6 /* 0x40000000 .. 0x40000005 */
+#define CPUID1_ECX_HYPERVISOR (1U << 31)
 
 /* Leaf 0x40000004 eax bits (Xen's arch-x86/cpuid.h). */
 #define XEN_HVM_CPUID_VCPU_ID_PRESENT (1U << 3)
@@ -57,17 +61,34 @@ int kvm_setup_cpuid(struct kvm_vcpu *kv)
     uint32_t i, n = 0;
     int rc;
 
-    c = xhv_calloc(1, sizeof(*c) + MAX_ENTRIES * sizeof(c->entries[0]));
+    /* Room for all KVM can return plus Xen's leaves, which are added after
+     * KVM's own hypervisor leaves are dropped: asking for fewer than
+     * KVM_MAX_ENTRIES would fail with E2BIG on a host with many leaves. */
+    c = xhv_calloc(1, sizeof(*c) + (KVM_MAX_ENTRIES + XEN_LEAVES) *
+                                       sizeof(c->entries[0]));
     if (!c)
         return -ENOMEM;
-    c->nent = MAX_ENTRIES - XEN_LEAVES;
+    c->nent = KVM_MAX_ENTRIES;
     rc = kvm_ioctl(kvm_dev_fd(), KVM_GET_SUPPORTED_CPUID, c);
     if (rc < 0)
         goto out;
     /* Drop the hypervisor range; Xen's leaves take its place. */
-    for (i = 0; i < c->nent; i++)
-        if ((c->entries[i].function & 0xffff0000U) != XEN_LEAF)
-            c->entries[n++] = c->entries[i];
+    for (i = 0; i < c->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+        if ((e->function & 0xffff0000U) == XEN_LEAF)
+            continue;
+        /* KVM's list may lack the hypervisor bit (kvmtool and QEMU set it
+         * themselves; Xen sets it for its guests) and carries the host's
+         * APIC IDs: the vCPU's APIC ID is its id, as KVM's LAPIC has it. */
+        if (e->function == 1) {
+            e->ecx |= CPUID1_ECX_HYPERVISOR;
+            e->ebx = (e->ebx & 0x00ffffffU) | (kv->v->id << 24);
+        } else if (e->function == 0xb || e->function == 0x1f) {
+            e->edx = kv->v->id; /* x2APIC ID */
+        }
+        c->entries[n++] = *e;
+    }
     for (i = 0; i < XEN_LEAVES; i++)
         xen_leaf(&c->entries[n++], XEN_LEAF + i, kv);
     c->nent = n;

@@ -15,6 +15,8 @@
 
 #define UART_BASE          0x3f8
 #define UART_LSR_IDLE      0x60 /* transmitter empty, holding register empty */
+#define UART_LCR           3
+#define UART_LCR_DLAB      0x80 /* registers 0 and 1 are the divisor latch */
 #define UNBACKED_LOG_LIMIT 32
 
 void kvm_log_unbacked(struct kvm_dom *kd, const char *what, uint64_t addr)
@@ -32,9 +34,13 @@ static void uart_io(struct kvm_vcpu *kv, uint16_t port, bool out, uint8_t *b)
 {
     struct kvm_dom *kd = kv->kd;
     unsigned int reg = port - UART_BASE;
+    /* With DLAB set, register 0 is the divisor's low byte (kept in
+     * uart_regs[0], which THR never uses), not a character: Linux's
+     * early serial setup writes the divisor there. */
+    bool dlab = kd->uart_regs[UART_LCR] & UART_LCR_DLAB;
 
     if (out) {
-        if (reg == 0) {
+        if (reg == 0 && !dlab) {
             domain_console_write(kd->d, (const char *)b, 1);
             return;
         }
@@ -43,7 +49,7 @@ static void uart_io(struct kvm_vcpu *kv, uint16_t port, bool out, uint8_t *b)
     }
     switch (reg) {
     case 0:
-        *b = 0; /* no input */
+        *b = dlab ? kd->uart_regs[0] : 0; /* no input */
         break;
     case 2:
         *b = 0x01; /* IIR: no interrupt pending */

@@ -75,7 +75,9 @@ static int setup_memslots(struct kvm_dom *kd)
 
 int kvm_setup_msr_filter(struct kvm_dom *kd)
 {
-    static uint8_t deny = 0; /* bit clear: the write exits */
+    /* Bit clear: the write exits. KVM copies BITS_TO_LONGS(nmsrs) longs
+     * from the bitmap, so it must be at least 8 bytes, not 1. */
+    static uint64_t deny = 0;
     struct kvm_msr_filter f = {.flags = KVM_MSR_FILTER_DEFAULT_ALLOW};
     struct kvm_enable_cap cap = {.cap = KVM_CAP_X86_USER_SPACE_MSR,
                                  .args = {KVM_MSR_EXIT_REASON_FILTER}};
@@ -85,7 +87,7 @@ int kvm_setup_msr_filter(struct kvm_dom *kd)
         .flags = KVM_MSR_FILTER_WRITE,
         .nmsrs = 1,
         .base = XEN_HYPERCALL_MSR,
-        .bitmap = &deny,
+        .bitmap = (uint8_t *)&deny,
     };
     rc = kvm_ioctl(kd->vm_fd, KVM_ENABLE_CAP, &cap);
     if (rc >= 0)
@@ -165,7 +167,10 @@ int kvm_vcpu_create(struct kvm_vcpu *kv, const struct pvh_boot *boot);
 
 static int create_vm(struct kvm_dom *kd, const struct pvh_boot *boot)
 {
-    struct sigaction sa = {.sa_handler = kick};
+    /* SA_RESTART: a kick landing while the vCPU thread is in some other
+     * system call (a log write) must not fail it; KVM_RUN still returns
+     * EINTR, which is never restarted. */
+    struct sigaction sa = {.sa_handler = kick, .sa_flags = SA_RESTART};
     int rc;
 
     sigaction(SIGUSR1, &sa, NULL);
