@@ -186,9 +186,6 @@ static int domain_build(struct domain *d)
     rc = alloc_shared_info(d);
     if (rc)
         return rc;
-    domain_lock(d);
-    evtchn_domain_init(&d->evtchn, d->shared_info.virt);
-    domain_unlock(d);
     rc = p2m_init(&d->p2m, ram_end_gfn(d->params.max_pages) + SPECIAL_GFNS);
     if (rc)
         return rc;
@@ -212,6 +209,7 @@ int domain_create(const struct domain_params *p, struct domain **out)
         return -ENOMEM;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->shutdown_cond, NULL);
+    evtchn_domain_init(&d->evtchn);
     d->params = *p;
     strcpy(d->name, p->name);
     d->refcnt = 1; /* the domain list's */
@@ -225,6 +223,7 @@ int domain_create(const struct domain_params *p, struct domain **out)
 
     rc = domlist_insert(d);
     if (rc) {
+        evtchn_domain_fini(&d->evtchn);
         pthread_cond_destroy(&d->shutdown_cond);
         pthread_mutex_destroy(&d->lock);
         xhv_free(d);
@@ -444,6 +443,8 @@ int domain_kill(struct domain *d)
     }
     d->state = DOMAIN_DYING;
     mm_owner_set_dying(&d->mm);
+    /* From here no event is delivered to d and no port allocated. */
+    evtchn_domain_set_dying(&d->evtchn);
     domain_unlock(d);
     /* Without the lock: a vCPU may be waiting for it to finish a
      * hypercall, and stop() waits for every vCPU. */
@@ -477,6 +478,7 @@ static void domain_destroy(struct domain *d)
     domain_console_free(d);
     pthread_cond_destroy(&d->shutdown_cond);
     vcpus_destroy(d);
+    evtchn_domain_fini(&d->evtchn);
     mm_owner_fini(&d->mm);
     pthread_mutex_destroy(&d->lock);
     xhv_free(d);

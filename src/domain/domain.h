@@ -21,8 +21,9 @@
  * extra pages including shared_info) -> last reference -> domain_destroy().
  *
  * Locking: d->lock is the domain lock. Lock order: domain list lock ->
- * d->lock (by ascending domid when several) -> p2m lock -> page_alloc_lock
- * -> heap lock.
+ * d->lock (by ascending domid when several) -> d->evtchn.lock (by
+ * ascending domid when several) -> p2m lock -> page_alloc_lock -> heap
+ * lock.
  */
 #ifndef XHV_DOMAIN_DOMAIN_H
 #define XHV_DOMAIN_DOMAIN_H
@@ -97,6 +98,10 @@ struct domain_backend {
     void (*stop)(struct domain *d);
     /* Frees the backend's state, on the domain's last reference. */
     void (*destroy)(struct domain *d);
+    /* Tells v that evtchn_upcall_pending went from 0 to 1 (a LAPIC
+     * vector on KVM). Called with the domain's event-channel lock held,
+     * from any thread; must not take a domain lock. NULL: none. */
+    void (*upcall)(struct vcpu *v);
 };
 
 struct vcpu {
@@ -104,8 +109,9 @@ struct vcpu {
     struct domain *domain;
     /* Into shared_info for vCPUs below 32 while the domain lives, else
      * dummy_vcpu_info, or into the guest's page once it registered one:
-     * chosen under the domain lock by vcpu_info_reset() and
-     * VCPUOP_register_vcpu_info. */
+     * chosen by vcpu_info_reset() and VCPUOP_register_vcpu_info with the
+     * domain lock and the event-channel lock held, so stable under
+     * either (event delivery holds only the latter). */
     struct xen_vcpu_info *vcpu_info;
     struct xen_vcpu_info dummy_vcpu_info;
     /* The registered page, held by a general and a writable type
@@ -121,6 +127,7 @@ struct vcpu {
     uint64_t periodic_ns; /* 0: stopped */
     uint64_t singleshot_deadline;
     bool singleshot_armed;
+    struct evtchn_vcpu evtchn; /* d->evtchn.lock: VIRQ bindings */
 };
 
 struct domain {

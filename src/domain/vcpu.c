@@ -28,11 +28,14 @@ void vcpu_info_reset(struct vcpu *v)
     struct page_info *pg = v->vcpu_info_page;
 
     domain_assert_locked(d);
+    /* Event delivery reads the pointer under the event-channel lock. */
+    evtchn_lock(&d->evtchn);
     if (d->state < DOMAIN_DYING && v->id < XEN_LEGACY_MAX_VCPUS &&
         d->shared_info.virt)
         v->vcpu_info = &d->shared_info.virt->vcpu_info[v->id];
     else
         v->vcpu_info = &v->dummy_vcpu_info;
+    evtchn_unlock(&d->evtchn);
     /* Only now that nothing points into it may the page go: this can be
      * its last reference if the guest gave the gfn away meanwhile. */
     v->vcpu_info_page = NULL;

@@ -1,28 +1,109 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Event channels. Until the event-channel issue lands this module holds
- * only what domain teardown needs: the per-domain state and
- * evtchn_destroy(), whose place in domain_kill() is fixed and asserted now
- * (DESIGN.md §3): it runs after the domain is marked dying and before its
- * resources, shared_info included, are relinquished.
+ * Event channels, 2-level ABI (docs/event-channels.md).
+ *
+ * Each domain has a table of up to EVTCHN_2L_NR_CHANNELS ports, built of
+ * buckets of EVTCHN_BUCKET_PORTS allocated as ports are first needed; each
+ * port is free, unbound (waiting for a peer), interdomain, virq or ipi.
+ * A port's pending and mask bits live in the guest's shared_info page, its
+ * binding in xhv's memory. Port 0 is reserved, as in Xen.
+ *
+ * Teardown (DESIGN.md §3): domain_kill() marks the domain dying (then no
+ * port is allocated and nothing is delivered), then evtchn_destroy() closes
+ * every port, so interdomain peers see their end become unbound, and frees
+ * the table. It runs before domain_relinquish_resources(): closing clears
+ * pending bits in shared_info, so shared_info must still exist, which it
+ * asserts.
+ *
+ * Locking: ed->lock, the event-channel lock, comes after d->lock. Two
+ * domains' event-channel locks are taken by ascending domain id. Nothing
+ * that holds an event-channel lock takes a domain lock, the domain list
+ * lock, or drops a domain's last reference. The choice of each vCPU's
+ * vcpu_info is changed with both d->lock and ed->lock held, so it is
+ * stable under either.
  */
 #ifndef XHV_EVTCHN_EVTCHN_H
 #define XHV_EVTCHN_EVTCHN_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "xhv/public/event_channel.h"
 #include "xhv/public/xen.h"
 
+#define EVTCHN_BUCKET_PORTS 64
+#define EVTCHN_NR_BUCKETS   (EVTCHN_2L_NR_CHANNELS / EVTCHN_BUCKET_PORTS)
+
+struct domain;
+struct evtchn;
+
 struct evtchn_domain {
-    /* The domain's shared_info while event channels may use it: set at
-     * creation, cleared by evtchn_destroy(). Protected by the domain lock. */
-    struct xen_shared_info *shared_info;
+    pthread_mutex_t lock;  /* the event-channel lock */
+    pthread_t lock_holder; /* valid while locked */
+    bool locked;
+    /* Ports [0, nr_ports) are in allocated buckets: buckets fill in
+     * order, as in Xen, so a port is valid exactly when it is below
+     * nr_ports. Protected by the event-channel lock. */
+    struct evtchn *buckets[EVTCHN_NR_BUCKETS];
+    unsigned int nr_ports;
+    /* Set by domain_kill() through evtchn_domain_set_dying(): no port is
+     * allocated or delivered to from then on. Event-channel lock. */
+    bool dying;
+    /* Set once by evtchn_destroy(), with d->lock and the event-channel
+     * lock held, so it may be read under either. */
     bool destroyed;
 };
 
-void evtchn_domain_init(struct evtchn_domain *ed, struct xen_shared_info *si);
+/* Per vCPU: the port each VIRQ is bound to (0: none). Global VIRQs use
+ * vCPU 0's table. Protected by the domain's event-channel lock. */
+struct evtchn_vcpu {
+    evtchn_port_t virq_to_port[NR_VIRQS];
+};
+
+/* Lifecycle, driven by domain.c. */
+void evtchn_domain_init(struct evtchn_domain *ed);
+void evtchn_domain_set_dying(struct evtchn_domain *ed);
 /* Closes every channel. Must run while shared_info still exists. */
 void evtchn_destroy(struct evtchn_domain *ed);
 bool evtchn_is_destroyed(const struct evtchn_domain *ed);
+/* On the domain's last reference. */
+void evtchn_domain_fini(struct evtchn_domain *ed);
+
+void evtchn_lock(struct evtchn_domain *ed);
+void evtchn_unlock(struct evtchn_domain *ed);
+void evtchn_assert_locked(struct evtchn_domain *ed);
+
+/*
+ * The operations, as Xen returns them to a domU (0 or -errno); domains
+ * are already looked up and permission-checked by the caller. Out
+ * parameters are written only on success.
+ */
+int evtchn_alloc_unbound(struct domain *d, xen_domid_t remote_dom,
+                         evtchn_port_t *port);
+int evtchn_bind_interdomain(struct domain *ld, struct domain *rd,
+                            evtchn_port_t rport, evtchn_port_t *lport);
+int evtchn_bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu,
+                     evtchn_port_t *port);
+int evtchn_bind_ipi(struct domain *d, uint32_t vcpu, evtchn_port_t *port);
+int evtchn_close(struct domain *d, evtchn_port_t port);
+int evtchn_send(struct domain *d, evtchn_port_t port);
+/* Fills everything but st->dom and st->port, which it reads. */
+int evtchn_status(struct domain *d, struct evtchn_status *st);
+int evtchn_bind_vcpu(struct domain *d, evtchn_port_t port, uint32_t vcpu);
+int evtchn_unmask(struct domain *d, evtchn_port_t port);
+/* Closes every port of d. */
+int evtchn_reset(struct domain *d);
+
+/*
+ * Raises virq for d from xhv itself (VIRQ_DEBUG from `xhv debug-keys`,
+ * VIRQ_CONSOLE). vcpu matters only for per-vCPU VIRQs. 0 when delivered
+ * (or the domain is dying), -ENOENT when no port is bound, -EINVAL for a
+ * bad virq or vcpu.
+ */
+int evtchn_send_virq(struct domain *d, unsigned int vcpu, unsigned int virq);
+
+/* VIRQ_TIMER and VIRQ_DEBUG (and two Xen-only ones) are per vCPU. */
+bool evtchn_virq_is_per_vcpu(unsigned int virq);
 
 #endif /* XHV_EVTCHN_EVTCHN_H */

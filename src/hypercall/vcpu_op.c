@@ -229,6 +229,9 @@ static int vcpu_info_move(struct vcpu *v, struct page_info *pg,
         return -ESRCH; /* domain_kill() has reset it already */
     if (v->vcpu_info_page)
         return -EBUSY;
+    /* Event delivery uses vcpu_info under the event-channel lock only: it
+     * must not set a bit in the old one after the copy. */
+    evtchn_lock(&v->domain->evtchn);
     if (v->vcpu_info == &v->dummy_vcpu_info)
         memset(info, 0, sizeof(*info));
     else
@@ -239,6 +242,7 @@ static int vcpu_info_move(struct vcpu *v, struct page_info *pg,
                      __ATOMIC_RELAXED);
     /* The selector before the flag: a guest that sees the flag scans. */
     __atomic_store_n(&info->evtchn_upcall_pending, 1, __ATOMIC_RELEASE);
+    evtchn_unlock(&v->domain->evtchn);
     return 0;
 }
 

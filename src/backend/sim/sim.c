@@ -19,7 +19,8 @@ struct sim_vcpu {
     struct vcpu *v;
     pthread_t thread;
     bool started;
-    bool done; /* protected by sim_domain.lock */
+    bool done;        /* protected by sim_domain.lock */
+    uint64_t upcalls; /* protected by sim_domain.lock */
     sim_guest_fn fn;
     void *arg;
 };
@@ -27,6 +28,9 @@ struct sim_vcpu {
 struct sim_domain {
     pthread_mutex_t lock;
     pthread_cond_t done_cond;
+    /* Signalled on every upcall. sim_domain.lock is a leaf: the upcall
+     * hook takes it under the event-channel lock. */
+    pthread_cond_t upcall_cond;
     unsigned int nr;
     struct sim_vcpu vcpus[];
 };
@@ -62,10 +66,21 @@ static void sim_destroy(struct domain *d)
     struct sim_domain *s = sim_of(d);
 
     sim_stop(d);
+    pthread_cond_destroy(&s->upcall_cond);
     pthread_cond_destroy(&s->done_cond);
     pthread_mutex_destroy(&s->lock);
     xhv_free(s);
     d->backend_priv = NULL;
+}
+
+static void sim_upcall(struct vcpu *v)
+{
+    struct sim_domain *s = sim_of(v->domain);
+
+    pthread_mutex_lock(&s->lock);
+    s->vcpus[v->id].upcalls++;
+    pthread_cond_broadcast(&s->upcall_cond);
+    pthread_mutex_unlock(&s->lock);
 }
 
 static const struct domain_backend sim_backend = {
@@ -73,6 +88,7 @@ static const struct domain_backend sim_backend = {
     .translate = sim_translate,
     .stop = sim_stop,
     .destroy = sim_destroy,
+    .upcall = sim_upcall,
 };
 
 int sim_domain_attach(struct domain *d)
@@ -87,6 +103,7 @@ int sim_domain_attach(struct domain *d)
         return -ENOMEM;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->done_cond, NULL);
+    pthread_cond_init(&s->upcall_cond, NULL);
     s->nr = d->nr_vcpus;
     for (i = 0; i < s->nr; i++)
         s->vcpus[i].v = d->vcpus[i];
@@ -130,6 +147,44 @@ int sim_vcpu_start(struct domain *d, unsigned int id, sim_guest_fn fn,
     return 0;
 }
 
+static void deadline(struct timespec *ts, int timeout_ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += timeout_ms / 1000;
+    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+uint64_t sim_upcall_count(struct domain *d, unsigned int vcpu)
+{
+    uint64_t n = 0;
+
+    sim_wait_upcall(d, vcpu, &n, 0);
+    return n;
+}
+
+int sim_wait_upcall(struct domain *d, unsigned int vcpu, uint64_t *count,
+                    int timeout_ms)
+{
+    struct sim_domain *s = d->backend == &sim_backend ? sim_of(d) : NULL;
+    uint64_t seen = *count;
+    struct timespec ts;
+
+    if (!s || vcpu >= s->nr)
+        return -EINVAL;
+    deadline(&ts, timeout_ms);
+    pthread_mutex_lock(&s->lock);
+    while (s->vcpus[vcpu].upcalls <= seen &&
+           pthread_cond_timedwait(&s->upcall_cond, &s->lock, &ts) == 0)
+        ;
+    *count = s->vcpus[vcpu].upcalls;
+    pthread_mutex_unlock(&s->lock);
+    return *count > seen ? 0 : -ETIMEDOUT;
+}
+
 int sim_vcpu_join(struct domain *d, unsigned int id, int timeout_ms)
 {
     struct sim_domain *s = sim_of(d);
@@ -138,13 +193,7 @@ int sim_vcpu_join(struct domain *d, unsigned int id, int timeout_ms)
 
     if (!s || id >= s->nr || !s->vcpus[id].started)
         return -EINVAL;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    deadline(&ts, timeout_ms);
     pthread_mutex_lock(&s->lock);
     while (!s->vcpus[id].done && rc == 0)
         rc = pthread_cond_timedwait(&s->done_cond, &s->lock, &ts);

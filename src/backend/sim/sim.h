@@ -28,6 +28,17 @@ int sim_vcpu_start(struct domain *d, unsigned int id, sim_guest_fn fn,
 /* Waits for vCPU id's function to return; -ETIMEDOUT after timeout_ms. */
 int sim_vcpu_join(struct domain *d, unsigned int id, int timeout_ms);
 
+/*
+ * Upcalls: the sim backend counts, per vCPU, each time event channels
+ * raised evtchn_upcall_pending (where KVM would inject a vector).
+ * sim_wait_upcall() waits until vCPU vcpu's count is above *count, at
+ * most timeout_ms (0: just look), and stores the count it saw in *count:
+ * 0, -ETIMEDOUT (with *count updated all the same), or -EINVAL.
+ */
+uint64_t sim_upcall_count(struct domain *d, unsigned int vcpu);
+int sim_wait_upcall(struct domain *d, unsigned int vcpu, uint64_t *count,
+                    int timeout_ms);
+
 /* Guest side. */
 long sim_hypercall(struct sim_vcpu *sv, uint64_t op, uint64_t a0, uint64_t a1,
                    uint64_t a2, uint64_t a3, uint64_t a4);
