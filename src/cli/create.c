@@ -140,6 +140,8 @@ int cmd_create(int argc, char **argv)
         goto out;
     }
     args = ctl_obj();
+    if (!args)
+        json_object_put(cfgj);
     if (!args || ctl_add(args, "config", cfgj) ||
         ctl_add(args, "paused", ctl_bool(paused))) {
         json_object_put(args);

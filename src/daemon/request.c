@@ -115,8 +115,11 @@ static struct json_object *make_answer(int rc, struct json_object *result,
         return NULL;
     }
     if (rc == 0) {
-        if (ctl_add(ans, "ok", ctl_bool(true)) ||
-            ctl_add(ans, "result", result ? result : ctl_obj()))
+        if (ctl_add(ans, "ok", ctl_bool(true))) {
+            json_object_put(result); /* never handed to ans */
+            goto fail;
+        }
+        if (ctl_add(ans, "result", result ? result : ctl_obj()))
             goto fail;
         return ans;
     }
