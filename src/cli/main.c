@@ -47,6 +47,11 @@ static const struct cli_cmd commands[] = {
      "\n"
      "  -l, --log   print the retained output and exit\n",
      cmd_console},
+    {"evtchn", "DOMAIN", "List a domain's event channels",
+     "One line per open port: its type (unbound, interdomain, virq, ipi),\n"
+     "the remote domain and port or the VIRQ, the vCPU it notifies, and\n"
+     "whether the guest sees it pending or masked.\n",
+     cmd_evtchn},
     {"info", "", "Show host, memory and daemon information", "", cmd_info},
     {"pause", "DOMAIN", "Pause a domain",
      "Pauses nest: each pause needs its own unpause. DOMAIN is a name or\n"

@@ -11,6 +11,8 @@
 
 #include "backend/kvm/kvm.h"
 #include "ctl/ctl.h"
+#include "evtchn/evtchn.h"
+#include "xhv/public/event_channel.h"
 #include "daemon/daemon.h"
 #include "domain/domain.h"
 #include "lib/alloc.h"
@@ -277,6 +279,23 @@ static void run_key(char key, char *out, size_t len, size_t *off)
     }
 }
 
+/* As in Xen, pressing debug keys raises VIRQ_DEBUG in every domain that
+ * bound it (those that did not: -ENOENT, nothing to do). */
+static void raise_virq_debug(void)
+{
+    struct domain **doms;
+    unsigned int n, i;
+
+    if (domlist_snapshot(&doms, &n))
+        return;
+    for (i = 0; i < n; i++) {
+        if (domain_get_state(doms[i]) < DOMAIN_DYING)
+            evtchn_send_virq(doms[i], 0, VIRQ_DEBUG);
+        put_domain(doms[i]);
+    }
+    xhv_free(doms);
+}
+
 int cmd_debug_keys(struct json_object *args, struct json_object **result,
                    char *err, size_t errlen)
 {
@@ -299,6 +318,7 @@ int cmd_debug_keys(struct json_object *args, struct json_object **result,
         run_key(keys[i], out, len, &off);
     if (off >= len)
         snprintf(out + len - 32, 32, "\n[output truncated]\n");
+    raise_virq_debug();
     log_info("keys", "debug-keys '%s'", keys);
     xhv_log_lines(LOG_INFO, "keys", out);
     r = ctl_obj();

@@ -33,6 +33,7 @@ static const struct daemon_cmd commands[] = {
     {"debug-keys", cmd_debug_keys, ARGS("keys")},
     {"audit", cmd_audit, NO_ARGS},
     {"console", cmd_console, ARGS("domain", "offset")},
+    {"evtchn", cmd_evtchn, ARGS("domain")},
 };
 
 /* An argument the command does not take is an error, not ignored: a

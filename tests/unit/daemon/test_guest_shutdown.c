@@ -17,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/ctl.h"
 #include "daemon/daemon.h"
+#include "evtchn/evtchn.h"
+#include "xhv/public/event_channel.h"
 #include "lib/alloc.h"
 #include "lib/fault.h"
 #include "xhv_test.h"
@@ -117,6 +120,77 @@ static void test_crash_preserved_once(void **state)
     put_domain(d);
 }
 
+/* A request's answer, parsed (the caller puts it). */
+static struct json_object *ask(const char *msg)
+{
+    struct json_object *ans;
+    char *text, err[128];
+    size_t alen;
+
+    assert_int_equal(daemon_handle_request(msg, strlen(msg), &text, &alen),
+                     0);
+    ans = ctl_json_parse(text, alen, err, sizeof(err));
+    xhv_free(text);
+    assert_non_null(ans);
+    return ans;
+}
+
+/* The port's entry in an evtchn answer, or NULL. */
+static struct json_object *channel(struct json_object *ans,
+                                   evtchn_port_t port)
+{
+    struct json_object *res, *chans;
+    size_t i;
+
+    assert_true(json_object_object_get_ex(ans, "result", &res));
+    assert_true(json_object_object_get_ex(res, "channels", &chans));
+    for (i = 0; i < json_object_array_length(chans); i++) {
+        struct json_object *c = json_object_array_get_idx(chans, i), *p;
+
+        json_object_object_get_ex(c, "port", &p);
+        if ((evtchn_port_t)json_object_get_int64(p) == port)
+            return c;
+    }
+    return NULL;
+}
+
+static bool field_bool(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+
+    assert_true(json_object_object_get_ex(o, key, &v));
+    return json_object_get_boolean(v);
+}
+
+/* `xhv evtchn` lists the ports; debug keys raise VIRQ_DEBUG. */
+static void test_evtchn_listing_and_virq_debug(void **state)
+{
+    struct domain *d = create("e1", "");
+    struct json_object *ans, *c;
+    evtchn_port_t vport, uport;
+
+    (void)state;
+    assert_int_equal(evtchn_bind_virq(d, VIRQ_DEBUG, 0, &vport), 0);
+    assert_int_equal(evtchn_alloc_unbound(d, (xen_domid_t)d->domid, &uport),
+                     0);
+    ans = ask("{\"cmd\":\"evtchn\",\"args\":{\"domain\":\"e1\"}}");
+    c = channel(ans, vport);
+    assert_non_null(c);
+    assert_false(field_bool(c, "pending"));
+    assert_non_null(channel(ans, uport));
+    assert_null(channel(ans, 4000)); /* closed ports are not listed */
+    json_object_put(ans);
+
+    request("{\"cmd\":\"debug-keys\",\"args\":{\"keys\":\"h\"}}");
+    ans = ask("{\"cmd\":\"evtchn\",\"args\":{\"domain\":\"e1\"}}");
+    c = channel(ans, vport);
+    assert_non_null(c);
+    assert_true(field_bool(c, "pending"));
+    assert_false(field_bool(channel(ans, uport), "pending"));
+    json_object_put(ans);
+    put_domain(d);
+}
+
 /* The whole create request, failed at each of its failure points: every
  * run answers with an error, leaves no domain, leaks nothing, and the
  * memory audit is clean. */
@@ -174,6 +248,7 @@ int main(int argc, char **argv)
         T(test_reboot_restarts_once),
         T(test_crash_preserved_once),
         T(test_create_request_every_failure_point),
+        T(test_evtchn_listing_and_virq_debug),
     };
 #undef T
     static char abs_kernel[4096];
