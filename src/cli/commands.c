@@ -342,22 +342,22 @@ int cmd_evtchn(int argc, char **argv)
     if (rc)
         return rc;
     json_object_object_get_ex(r, "channels", &chans);
-    printf("%5s  %-11s %-16s %4s  %s\n", "Port", "Type", "Remote/VIRQ",
-           "vCPU", "State");
+    printf("%5s  %-11s %-16s %4s  %s\n", "Port", "Type", "Remote/VIRQ", "vCPU",
+           "State");
     for (k = 0; chans && k < json_object_array_length(chans); k++) {
         struct json_object *c = json_object_array_get_idx(chans, k);
         const char *type = jstr(c, "type");
         char what[32] = "-";
 
         if (strcmp(type, "interdomain") == 0)
-            snprintf(what, sizeof(what), "d%llu:%llu",
-                     ju64(c, "remote_domid"), ju64(c, "remote_port"));
+            snprintf(what, sizeof(what), "d%llu:%llu", ju64(c, "remote_domid"),
+                     ju64(c, "remote_port"));
         else if (strcmp(type, "unbound") == 0)
             snprintf(what, sizeof(what), "for d%llu", ju64(c, "remote_domid"));
         else if (strcmp(type, "virq") == 0)
             snprintf(what, sizeof(what), "virq %llu", ju64(c, "virq"));
-        printf("%5llu  %-11s %-16s %4llu  %s%s\n", ju64(c, "port"), type,
-               what, ju64(c, "vcpu"), jbool(c, "pending") ? "pending" : "-",
+        printf("%5llu  %-11s %-16s %4llu  %s%s\n", ju64(c, "port"), type, what,
+               ju64(c, "vcpu"), jbool(c, "pending") ? "pending" : "-",
                jbool(c, "masked") ? " masked" : "");
     }
     json_object_put(r);

@@ -15,9 +15,12 @@
 #define EVTCHN_2L_PORTS 4096
 
 static const char *const type_names[] = {
-    [EVTCHNSTAT_closed] = "closed",         [EVTCHNSTAT_unbound] = "unbound",
-    [EVTCHNSTAT_interdomain] = "interdomain", [EVTCHNSTAT_pirq] = "pirq",
-    [EVTCHNSTAT_virq] = "virq",             [EVTCHNSTAT_ipi] = "ipi",
+    [EVTCHNSTAT_closed] = "closed",
+    [EVTCHNSTAT_unbound] = "unbound",
+    [EVTCHNSTAT_interdomain] = "interdomain",
+    [EVTCHNSTAT_pirq] = "pirq",
+    [EVTCHNSTAT_virq] = "virq",
+    [EVTCHNSTAT_ipi] = "ipi",
 };
 
 /* The guest-visible bits; 0 for both once the domain is dying. */
@@ -31,9 +34,9 @@ static void bits(struct domain *d, evtchn_port_t port, bool *pending,
     if (d->state < DOMAIN_DYING && d->shared_info.virt) {
         struct xen_shared_info *si = domain_shared_info(d);
 
-        *pending = __atomic_load_n(&si->evtchn_pending[port / 64],
-                                   __ATOMIC_RELAXED) &
-                   bit;
+        *pending =
+            __atomic_load_n(&si->evtchn_pending[port / 64], __ATOMIC_RELAXED) &
+            bit;
         *masked =
             __atomic_load_n(&si->evtchn_mask[port / 64], __ATOMIC_RELAXED) &
             bit;
@@ -50,8 +53,7 @@ static struct json_object *channel_json(struct domain *d,
 
     bits(d, st->port, &pending, &masked);
     CMD_ADD(o, "port", ctl_u64(st->port));
-    CMD_ADD(o, "type", ctl_str(st->status < 6 ? type_names[st->status]
-                                              : "?"));
+    CMD_ADD(o, "type", ctl_str(st->status < 6 ? type_names[st->status] : "?"));
     CMD_ADD(o, "vcpu", ctl_u64(st->vcpu));
     if (st->status == EVTCHNSTAT_unbound)
         CMD_ADD(o, "remote_domid", ctl_u64(st->u.unbound.dom));
@@ -70,8 +72,8 @@ static struct json_object *channel_json(struct domain *d,
     return o;
 }
 
-int cmd_evtchn(struct json_object *args, struct json_object **result,
-               char *err, size_t errlen)
+int cmd_evtchn(struct json_object *args, struct json_object **result, char *err,
+               size_t errlen)
 {
     struct json_object *r = NULL, *arr = NULL;
     struct evtchn_status st;

@@ -37,8 +37,8 @@
 #define ANSWER_TIMEOUT_MS 5000
 /* A connection that sends nothing for this long is closed, so idle or
  * stalled clients cannot hold all MAX_CLIENTS places for ever. */
-#define IDLE_TIMEOUT_MS   60000
-#define SWEEP_EVERY_MS    5000
+#define IDLE_TIMEOUT_MS 60000
+#define SWEEP_EVERY_MS  5000
 
 struct client {
     int fd;

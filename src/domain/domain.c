@@ -14,6 +14,7 @@
 
 #include "domain/domain.h"
 #include "lib/alloc.h"
+#include "lib/deadline.h"
 #include "lib/assert.h"
 #include "lib/log.h"
 #include "time/time.h"
@@ -330,13 +331,7 @@ int domain_wait_shutdown(struct domain *d, int timeout_ms)
     struct timespec ts;
     int rc = 0;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    xhv_deadline_ms(&ts, timeout_ms);
     domain_lock(d);
     while (!d->is_shut_down && rc == 0) {
         d->locked = false;

@@ -91,8 +91,7 @@ struct vcpu;
 struct domain_backend {
     const char *name;
     /* Guest-virtual to guest-physical, for v's current paging mode. */
-    int (*translate)(struct vcpu *v, uint64_t gva, bool write,
-                     uint64_t *gpa);
+    int (*translate)(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa);
     /* Stops every vCPU and waits until none runs. Called by
      * domain_kill() before anything is torn down; never from a vCPU. */
     void (*stop)(struct domain *d);
@@ -117,7 +116,7 @@ struct vcpu {
     /* The registered page, held by a general and a writable type
      * reference until vcpu_info_reset() (d->lock); NULL when none. */
     struct page_info *vcpu_info_page;
-    bool online; /* d->lock */
+    bool online;           /* d->lock */
     uint8_t upcall_vector; /* d->lock: HVMOP_set_evtchn_upcall_vector */
     /* d->lock: state and times, with time[state] not yet counting the
      * time since state_entry_time. */
@@ -143,7 +142,7 @@ struct domain {
     enum shutdown_reason shutdown_reason; /* d->lock */
     bool is_shut_down;            /* d->lock: the guest asked, or preserve */
     pthread_cond_t shutdown_cond; /* signalled when is_shut_down is set */
-    unsigned int refcnt;                  /* atomic */
+    unsigned int refcnt;          /* atomic */
 
     /* shared_info: its page, xhv's mapping and where the guest has put it.
      * virt is cleared, under d->lock, when the page is freed. */

@@ -70,9 +70,8 @@ int domain_dump(struct domain *d, struct domain_dump *o)
     o->p2m_tables = d->p2m.nr_tables;
     o->p2m_mapped = d->p2m.nr_mapped;
     pthread_mutex_unlock(&d->p2m.lock);
-    o->overhead_bytes =
-        __atomic_load_n(&d->overhead_bytes, __ATOMIC_RELAXED) +
-        o->p2m_tables * PAGE_SIZE;
+    o->overhead_bytes = __atomic_load_n(&d->overhead_bytes, __ATOMIC_RELAXED) +
+                        o->p2m_tables * PAGE_SIZE;
     domain_unlock(d);
     return 0;
 }

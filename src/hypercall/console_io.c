@@ -9,9 +9,10 @@
 
 #include "hypercall/hypercall.h"
 
-#define CONSOLE_CHUNK     512
-#define CONSOLE_MAX_WRITE (64 * 1024) /* per call; Xen loops with preemption   \
-                                       */
+#define CONSOLE_CHUNK 512
+#define CONSOLE_MAX_WRITE                                                      \
+    (64 * 1024) /* per call; Xen loops with preemption                         \
+                 */
 
 static long console_write(struct vcpu *v, uint64_t count, uint64_t buf)
 {

@@ -13,6 +13,7 @@
 #include "backend/sim/sim.h"
 #include "hypercall/hypercall.h"
 #include "lib/alloc.h"
+#include "lib/deadline.h"
 #include "lib/log.h"
 
 struct sim_vcpu {
@@ -147,17 +148,6 @@ int sim_vcpu_start(struct domain *d, unsigned int id, sim_guest_fn fn,
     return 0;
 }
 
-static void deadline(struct timespec *ts, int timeout_ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += timeout_ms / 1000;
-    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 uint64_t sim_upcall_count(struct domain *d, unsigned int vcpu)
 {
     uint64_t n = 0;
@@ -175,7 +165,7 @@ int sim_wait_upcall(struct domain *d, unsigned int vcpu, uint64_t *count,
 
     if (!s || vcpu >= s->nr)
         return -EINVAL;
-    deadline(&ts, timeout_ms);
+    xhv_deadline_ms(&ts, timeout_ms);
     pthread_mutex_lock(&s->lock);
     while (s->vcpus[vcpu].upcalls <= seen &&
            pthread_cond_timedwait(&s->upcall_cond, &s->lock, &ts) == 0)
@@ -193,7 +183,7 @@ int sim_vcpu_join(struct domain *d, unsigned int id, int timeout_ms)
 
     if (!s || id >= s->nr || !s->vcpus[id].started)
         return -EINVAL;
-    deadline(&ts, timeout_ms);
+    xhv_deadline_ms(&ts, timeout_ms);
     pthread_mutex_lock(&s->lock);
     while (!s->vcpus[id].done && rc == 0)
         rc = pthread_cond_timedwait(&s->done_cond, &s->lock, &ts);

@@ -127,8 +127,7 @@ static struct json_object *ask(const char *msg)
     char *text, err[128];
     size_t alen;
 
-    assert_int_equal(daemon_handle_request(msg, strlen(msg), &text, &alen),
-                     0);
+    assert_int_equal(daemon_handle_request(msg, strlen(msg), &text, &alen), 0);
     ans = ctl_json_parse(text, alen, err, sizeof(err));
     xhv_free(text);
     assert_non_null(ans);
@@ -136,8 +135,7 @@ static struct json_object *ask(const char *msg)
 }
 
 /* The port's entry in an evtchn answer, or NULL. */
-static struct json_object *channel(struct json_object *ans,
-                                   evtchn_port_t port)
+static struct json_object *channel(struct json_object *ans, evtchn_port_t port)
 {
     struct json_object *res, *chans;
     size_t i;
@@ -171,8 +169,7 @@ static void test_evtchn_listing_and_virq_debug(void **state)
 
     (void)state;
     assert_int_equal(evtchn_bind_virq(d, VIRQ_DEBUG, 0, &vport), 0);
-    assert_int_equal(evtchn_alloc_unbound(d, (xen_domid_t)d->domid, &uport),
-                     0);
+    assert_int_equal(evtchn_alloc_unbound(d, (xen_domid_t)d->domid, &uport), 0);
     ans = ask("{\"cmd\":\"evtchn\",\"args\":{\"domain\":\"e1\"}}");
     c = channel(ans, vport);
     assert_non_null(c);
