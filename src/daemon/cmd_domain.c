@@ -22,7 +22,7 @@
 
 #define MAX_MEMORY_MIB (1024ULL * 1024) /* 1 TiB */
 
-static int find_domain(struct json_object *args, struct domain **d, char *err,
+int daemon_find_domain(struct json_object *args, struct domain **d, char *err,
                        size_t errlen)
 {
     const char *id;
@@ -378,7 +378,7 @@ int cmd_pause(struct json_object *args, struct json_object **result, char *err,
               size_t errlen)
 {
     struct domain *d;
-    int rc = find_domain(args, &d, err, errlen);
+    int rc = daemon_find_domain(args, &d, err, errlen);
 
     (void)result;
     if (rc)
@@ -395,7 +395,7 @@ int cmd_unpause(struct json_object *args, struct json_object **result,
                 char *err, size_t errlen)
 {
     struct domain *d;
-    int rc = find_domain(args, &d, err, errlen);
+    int rc = daemon_find_domain(args, &d, err, errlen);
 
     (void)result;
     if (rc)
@@ -472,7 +472,7 @@ int cmd_shutdown(struct json_object *args, struct json_object **result,
     }
     if (strcmp(reason, "reboot") == 0)
         why = SHUTDOWN_REBOOT;
-    rc = find_domain(args, &d, err, errlen);
+    rc = daemon_find_domain(args, &d, err, errlen);
     if (rc)
         return rc;
     r = ctl_obj();
@@ -515,7 +515,7 @@ int cmd_destroy(struct json_object *args, struct json_object **result,
 {
     struct domain *d;
     uint32_t domid;
-    int rc = find_domain(args, &d, err, errlen);
+    int rc = daemon_find_domain(args, &d, err, errlen);
 
     (void)result;
     if (rc)

@@ -78,19 +78,12 @@ int cmd_evtchn(struct json_object *args, struct json_object **result, char *err,
     struct json_object *r = NULL, *arr = NULL;
     struct evtchn_status st;
     struct domain *d;
-    const char *id;
     evtchn_port_t p;
     int rc;
 
-    if (ctl_get_str(args, "domain", &id)) {
-        snprintf(err, errlen, "missing argument 'domain' (a name or id)");
-        return -EINVAL;
-    }
-    d = domain_lookup(id);
-    if (!d) {
-        snprintf(err, errlen, "no domain '%.64s'", id);
-        return -ENOENT;
-    }
+    rc = daemon_find_domain(args, &d, err, errlen);
+    if (rc)
+        return rc;
     r = ctl_obj();
     arr = ctl_arr();
     rc = r && arr ? 0 : -ENOMEM;

@@ -160,18 +160,11 @@ int cmd_dump(struct json_object *args, struct json_object **result, char *err,
 {
     struct json_object *r;
     struct domain *d;
-    const char *id;
     int rc;
 
-    if (ctl_get_str(args, "domain", &id)) {
-        snprintf(err, errlen, "missing argument 'domain' (a name or id)");
-        return -EINVAL;
-    }
-    d = domain_lookup(id);
-    if (!d) {
-        snprintf(err, errlen, "no domain '%.64s'", id);
-        return -ENOENT;
-    }
+    rc = daemon_find_domain(args, &d, err, errlen);
+    if (rc)
+        return rc;
     r = ctl_obj();
     rc = r ? dump_to_json(d, r) : -ENOMEM;
     if (rc == -ESRCH)
@@ -349,24 +342,17 @@ int cmd_console(struct json_object *args, struct json_object **result,
     struct json_object *r;
     uint64_t from = 0, next;
     struct domain *d;
-    const char *id;
     char *buf;
     size_t n;
     int rc;
 
-    if (ctl_get_str(args, "domain", &id)) {
-        snprintf(err, errlen, "missing argument 'domain' (a name or id)");
-        return -EINVAL;
-    }
     if (ctl_get_u64(args, "offset", &from) == -EINVAL) {
         snprintf(err, errlen, "'offset' must be a non-negative integer");
         return -EINVAL;
     }
-    d = domain_lookup(id);
-    if (!d) {
-        snprintf(err, errlen, "no domain '%.64s'", id);
-        return -ENOENT;
-    }
+    rc = daemon_find_domain(args, &d, err, errlen);
+    if (rc)
+        return rc;
     buf = xhv_malloc(max + 1);
     r = buf ? ctl_obj() : NULL;
     rc = r ? 0 : -ENOMEM;

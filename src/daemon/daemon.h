@@ -57,6 +57,12 @@ struct daemon_cmd {
 
 const struct daemon_cmd *daemon_find_cmd(const char *name);
 
+/* The domain named by args' "domain" (a name or an id), with a reference;
+ * -EINVAL without the argument, -ENOENT without such a domain. */
+struct domain;
+int daemon_find_domain(struct json_object *args, struct domain **d, char *err,
+                       size_t errlen);
+
 /* Ends a handler: on rc == 0 hands r over as the result, else drops it. */
 int cmd_finish(struct json_object *r, int rc, struct json_object **result);
 
