@@ -445,10 +445,17 @@ int domain_kill(struct domain *d)
      * hypercall, and stop() waits for every vCPU. */
     if (d->backend && d->backend->stop)
         d->backend->stop(d);
+    /* No timer is armed from here (the domain is dying), and once this
+     * returns none fires: a VIRQ_TIMER callback must not outlive the
+     * channels, nor the vCPU it points at. */
+    for (i = 0; i < d->nr_vcpus; i++)
+        vcpu_timers_kill(d->vcpus[i]);
 
     domain_lock(d);
-    for (i = 0; i < d->nr_vcpus; i++)
+    for (i = 0; i < d->nr_vcpus; i++) {
+        XHV_ASSERT(vcpu_timers_idle(d->vcpus[i]));
         vcpu_info_reset(d->vcpus[i]);
+    }
     if (d->shared_info.page)
         evtchn_destroy(&d->evtchn);
     domain_relinquish_resources(d);

@@ -16,9 +16,11 @@
  *   dead     everything relinquished; the struct goes on the last put
  *
  * domain_kill() order is fixed and asserted (DESIGN.md §3): mark dying
- * under the domain lock -> every vcpu_info back to its dummy, registered
- * vcpu_info pages released -> evtchn_destroy() -> relinquish (RAM, then
- * extra pages including shared_info) -> last reference -> domain_destroy().
+ * under the domain lock -> stop the vCPUs -> kill every vCPU timer (none
+ * is armed again, none fires after) -> every vcpu_info back to its dummy,
+ * registered vcpu_info pages released -> evtchn_destroy() -> relinquish (RAM,
+ * then extra pages including shared_info) -> last reference ->
+ * domain_destroy().
  *
  * Locking: d->lock is the domain lock. Lock order: domain list lock ->
  * d->lock (by ascending domid when several) -> d->evtchn.lock (by
@@ -36,6 +38,7 @@
 #include "lib/list.h"
 #include "mm/mm.h"
 #include "p2m/p2m.h"
+#include "time/timer.h"
 #include "xhv/public/hvm.h"
 #include "xhv/public/vcpu.h"
 #include "xhv/public/xen.h"
@@ -122,10 +125,17 @@ struct vcpu {
      * time since state_entry_time. */
     struct vcpu_runstate_info runstate;
     uint64_t runstate_gva; /* d->lock: registered area, 0 for none */
-    /* Timers as the guest set them (d->lock); system time in ns. */
+    /* Timers as the guest set them (d->lock); system time in ns.
+     * singleshot_armed stays set after the timer fired: it records the
+     * guest's last call, not the timer's state. */
     uint64_t periodic_ns; /* 0: stopped */
     uint64_t singleshot_deadline;
     bool singleshot_armed;
+    /* What fires them (VIRQ_TIMER on this vCPU): armed and stopped with
+     * d->lock held, never armed once the domain is dying, killed by
+     * domain_kill() before evtchn_destroy(). */
+    struct timer singleshot_timer;
+    struct timer periodic_timer;
     struct evtchn_vcpu evtchn; /* d->evtchn.lock: VIRQ bindings */
 };
 
@@ -252,6 +262,16 @@ void vcpus_destroy(struct domain *d);
 /* Points v->vcpu_info back at its default, giving up a registered page
  * (Xen's unmap of the vcpu_info area). Domain lock held. */
 void vcpu_info_reset(struct vcpu *v);
+/*
+ * Arms or stops v's timers from what the guest set (singleshot_*,
+ * periodic_ns): nothing is armed once the domain is dying. now is the
+ * system time the period counts from. Domain lock held. 0 or -errno.
+ */
+int vcpu_singleshot_update(struct vcpu *v);
+int vcpu_periodic_update(struct vcpu *v, uint64_t now);
+/* Stops v's timers and waits out a callback under way (domain_kill()). */
+void vcpu_timers_kill(struct vcpu *v);
+bool vcpu_timers_idle(struct vcpu *v);
 /* Moves v's runstate to state at system time now. Domain lock held. */
 void vcpu_runstate_set(struct vcpu *v, int state, uint64_t now);
 

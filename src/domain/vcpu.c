@@ -13,6 +13,12 @@
  * own memory rather than into a page about to be freed. The choice reads
  * the domain state, so it is made under the domain lock (the seed thread's
  * objection to reading is_dying unlocked).
+ *
+ * Each vCPU embeds its two timers (singleshot and periodic, src/time/
+ * timer.h), which raise VIRQ_TIMER. They are armed under the domain lock
+ * and only while the domain is not dying; domain_kill() then kills them,
+ * waiting out a callback under way, before evtchn_destroy() and long
+ * before the vCPU is freed.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,6 +47,65 @@ void vcpu_info_reset(struct vcpu *v)
     v->vcpu_info_page = NULL;
     if (pg)
         put_page_and_type(pg);
+}
+
+/*
+ * A vCPU timer went off: VIRQ_TIMER on its vCPU. Runs on the timer
+ * thread with no lock held; v cannot go away meanwhile because
+ * domain_kill() waits for this callback (timer_kill()) before anything of
+ * the domain is torn down. Once the domain is dying event channels
+ * deliver nothing, so a tick racing the kill is harmless.
+ */
+static void vcpu_timer_fire(void *data)
+{
+    struct vcpu *v = data;
+
+    /* -ENOENT (no VIRQ_TIMER port bound): the tick is lost, as in Xen. */
+    (void)evtchn_send_virq(v->domain, v->id, VIRQ_TIMER);
+}
+
+int vcpu_singleshot_update(struct vcpu *v)
+{
+    int rc;
+
+    domain_assert_locked(v->domain);
+    if (!v->singleshot_armed || v->domain->state >= DOMAIN_DYING) {
+        timer_stop(&v->singleshot_timer);
+        return 0;
+    }
+    rc = timer_set(&v->singleshot_timer, v->singleshot_deadline, 0);
+    if (rc)
+        v->singleshot_armed = false; /* the record says what is armed */
+    return rc;
+}
+
+/* As in Xen, the first tick comes one period after the call. */
+int vcpu_periodic_update(struct vcpu *v, uint64_t now)
+{
+    int rc;
+
+    domain_assert_locked(v->domain);
+    if (!v->periodic_ns || v->domain->state >= DOMAIN_DYING) {
+        timer_stop(&v->periodic_timer);
+        return 0;
+    }
+    rc = timer_set(&v->periodic_timer, now + v->periodic_ns, v->periodic_ns);
+    if (rc)
+        v->periodic_ns = 0;
+    return rc;
+}
+
+/* Without d->lock held: the wait must not hold up hypercalls, which then
+ * find the domain dying and arm nothing. */
+void vcpu_timers_kill(struct vcpu *v)
+{
+    timer_kill(&v->singleshot_timer);
+    timer_kill(&v->periodic_timer);
+}
+
+bool vcpu_timers_idle(struct vcpu *v)
+{
+    return timer_idle(&v->singleshot_timer) && timer_idle(&v->periodic_timer);
 }
 
 void vcpu_runstate_set(struct vcpu *v, int state, uint64_t now)
@@ -87,6 +152,8 @@ int vcpus_create(struct domain *d, unsigned int n)
             return -ENOMEM; /* domain_kill() frees the ones made */
         v->id = i;
         v->domain = d;
+        timer_init(&v->singleshot_timer, vcpu_timer_fire, v);
+        timer_init(&v->periodic_timer, vcpu_timer_fire, v);
         vcpu_init_state(v, time_system_ns());
         domain_lock(d);
         d->vcpus[i] = v;
@@ -102,8 +169,11 @@ void vcpus_destroy(struct domain *d)
 {
     unsigned int i;
 
-    for (i = 0; i < d->nr_vcpus; i++)
+    for (i = 0; i < d->nr_vcpus; i++) {
+        /* domain_kill() killed its timers: no callback can reach it. */
+        XHV_ASSERT(vcpu_timers_idle(d->vcpus[i]));
         xhv_free(d->vcpus[i]);
+    }
     xhv_free(d->vcpus);
     d->vcpus = NULL;
     d->nr_vcpus = 0;

@@ -4,10 +4,10 @@
  * their runstate, their timers, and where their vcpu_info lives.
  *
  * Everything kept here is per-vCPU state in struct vcpu under the domain
- * lock. Running vCPUs, and firing timers, is the backends' and the event
- * channels' job: this file only records what the guest asked for, so that
- * VIRQ_TIMER delivery, which arrives with event channels, finds the
- * deadlines and periods here.
+ * lock. Running vCPUs is the backends' job. The timers are recorded here
+ * as the guest set them and armed, in the same step under the domain
+ * lock, through vcpu_singleshot_update() and vcpu_periodic_update(); the
+ * timer thread (src/time/timer.c) then raises VIRQ_TIMER on the vCPU.
  *
  * VCPUOP_register_vcpu_info is the one place a vCPU's state moves into
  * guest memory. As in Xen the page is not trusted to stay: xhv takes a
@@ -125,6 +125,7 @@ static long register_runstate_area(struct vcpu *cur, struct vcpu *v,
 static long set_periodic_timer(struct vcpu *cur, struct vcpu *v, uint64_t arg)
 {
     struct vcpu_set_periodic_timer set;
+    long rc;
 
     if (copy_from_guest(cur, &set, arg, sizeof(set)))
         return -EFAULT;
@@ -132,14 +133,16 @@ static long set_periodic_timer(struct vcpu *cur, struct vcpu *v, uint64_t arg)
         return -EINVAL;
     domain_lock(v->domain);
     v->periodic_ns = set.period_ns;
+    rc = vcpu_periodic_update(v, time_system_ns());
     domain_unlock(v->domain);
-    return 0;
+    return rc;
 }
 
 static long stop_periodic_timer(struct vcpu *v)
 {
     domain_lock(v->domain);
     v->periodic_ns = 0;
+    vcpu_periodic_update(v, 0);
     domain_unlock(v->domain);
     return 0;
 }
@@ -149,6 +152,7 @@ static long stop_periodic_timer(struct vcpu *v)
 static long set_singleshot_timer(struct vcpu *cur, struct vcpu *v, uint64_t arg)
 {
     struct vcpu_set_singleshot_timer set;
+    long rc;
 
     if (v != cur)
         return -EINVAL;
@@ -157,8 +161,9 @@ static long set_singleshot_timer(struct vcpu *cur, struct vcpu *v, uint64_t arg)
     domain_lock(v->domain);
     v->singleshot_deadline = set.timeout_abs_ns;
     v->singleshot_armed = true;
+    rc = vcpu_singleshot_update(v); /* replaces the one set before */
     domain_unlock(v->domain);
-    return 0;
+    return rc;
 }
 
 static long stop_singleshot_timer(struct vcpu *cur, struct vcpu *v)
@@ -167,6 +172,7 @@ static long stop_singleshot_timer(struct vcpu *cur, struct vcpu *v)
         return -EINVAL;
     domain_lock(v->domain);
     v->singleshot_armed = false;
+    vcpu_singleshot_update(v);
     domain_unlock(v->domain);
     return 0;
 }
