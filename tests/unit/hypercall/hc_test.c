@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "hc_test.h"
+#include "xhv_test.h"
 
 struct domain *hc_domain_create(const char *name, uint64_t mib,
                                 unsigned int vcpus)
@@ -48,4 +49,20 @@ void *hc_mem(struct domain *d, uint64_t gpa)
 
     assert_non_null(page);
     return page + (gpa & (PAGE_SIZE - 1));
+}
+
+struct domain *hc_setup(uint64_t mem_mib, uint64_t scratch_mib,
+                        const char *name, uint64_t dom_mib, unsigned int vcpus)
+{
+    xt_mm_setup(mem_mib, scratch_mib);
+    return hc_domain_create(name, dom_mib, vcpus);
+}
+
+void hc_teardown(struct domain **d)
+{
+    if (*d)
+        hc_domain_destroy(*d);
+    *d = NULL;
+    xt_assert_audit_clean();
+    xt_mm_teardown();
 }

@@ -24,6 +24,14 @@ struct domain *hc_domain_create(const char *name, uint64_t mib,
 void hc_domain_destroy(struct domain *d);
 long hc_call(struct domain *d, uint64_t op, uint64_t a0, uint64_t a1,
              uint64_t a2, uint64_t a3, uint64_t a4);
+/*
+ * The usual fixture: machine memory of mem_mib MiB (scratch_mib of it
+ * scratch) holding one sim domain; teardown destroys it if still there,
+ * audits and tears the machine down.
+ */
+struct domain *hc_setup(uint64_t mem_mib, uint64_t scratch_mib,
+                        const char *name, uint64_t dom_mib, unsigned int vcpus);
+void hc_teardown(struct domain **d);
 /* Host pointer to guest memory (asserts it is mapped). */
 void *hc_mem(struct domain *d, uint64_t gpa);
 

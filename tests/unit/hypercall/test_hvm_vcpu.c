@@ -39,19 +39,14 @@ static struct domain *d;
 static int setup(void **state)
 {
     (void)state;
-    xt_mm_setup(64, 4);
-    d = hc_domain_create("hv", 4, 2);
+    d = hc_setup(64, 4, "hv", 4, 2);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (d)
-        hc_domain_destroy(d);
-    d = NULL;
-    xt_assert_audit_clean();
-    xt_mm_teardown();
+    hc_teardown(&d);
     return 0;
 }
 

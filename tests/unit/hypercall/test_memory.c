@@ -34,19 +34,14 @@ static struct domain *d;
 static int setup(void **state)
 {
     (void)state;
-    xt_mm_setup(16, 2);
-    d = hc_domain_create("mem", 4, 1);
+    d = hc_setup(16, 2, "mem", 4, 1);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (d)
-        hc_domain_destroy(d);
-    d = NULL;
-    xt_assert_audit_clean();
-    xt_mm_teardown();
+    hc_teardown(&d);
     return 0;
 }
 

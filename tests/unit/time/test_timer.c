@@ -31,19 +31,14 @@ static struct domain *d;
 static int setup(void **state)
 {
     (void)state;
-    xt_mm_setup(64, 4);
-    d = hc_domain_create("tm", 4, 2);
+    d = hc_setup(64, 4, "tm", 4, 2);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (d)
-        hc_domain_destroy(d);
-    d = NULL;
-    xt_assert_audit_clean();
-    xt_mm_teardown();
+    hc_teardown(&d);
     /* Nothing is armed once every domain is gone. */
     assert_int_equal(timers_shutdown(), 0);
     return 0;
