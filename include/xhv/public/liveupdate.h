@@ -276,12 +276,12 @@ struct lu_rec_vcpu {
     uint32_t blob_type;         /* LU_VCPU_BLOB_*; must suit the backend */
     uint32_t blob_len;          /* bytes after this structure */
 };
-_Static_assert(sizeof(struct lu_rec_vcpu) == 120, "lu_rec_vcpu size");
-_Static_assert(offsetof(struct lu_rec_vcpu, vcpu_info_gfn) == 24,
+_Static_assert(sizeof(struct lu_rec_vcpu) == 104, "lu_rec_vcpu size");
+_Static_assert(offsetof(struct lu_rec_vcpu, vcpu_info_gfn) == 16,
                "lu_rec_vcpu.vcpu_info_gfn offset");
-_Static_assert(offsetof(struct lu_rec_vcpu, runstate_time) == 56,
+_Static_assert(offsetof(struct lu_rec_vcpu, runstate_time) == 48,
                "lu_rec_vcpu.runstate_time offset");
-_Static_assert(offsetof(struct lu_rec_vcpu, blob_type) == 112,
+_Static_assert(offsetof(struct lu_rec_vcpu, blob_type) == 96,
                "lu_rec_vcpu.blob_type offset");
 
 /* ---- LU_REC_EVTCHN_PORT: { domid; pad; count; ports[count] } ------------ */
