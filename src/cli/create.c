@@ -122,9 +122,12 @@ int cmd_create(int argc, char **argv)
     if (load(argv[optind], argc - optind - 1, argv + optind + 1, &dc, &cfg))
         goto out;
     ramdisk[0] = '\0';
-    if (resolve(cfg, argv[optind], "kernel", dc.kernel, kernel) ||
-        (dc.ramdisk[0] &&
-         resolve(cfg, argv[optind], "ramdisk", dc.ramdisk, ramdisk)))
+    /* A sim guest's kernel names a built-in program, not a file. */
+    if (strcmp(dc.type, "sim") == 0)
+        snprintf(kernel, sizeof(kernel), "%s", dc.kernel);
+    else if (resolve(cfg, argv[optind], "kernel", dc.kernel, kernel) ||
+             (dc.ramdisk[0] &&
+              resolve(cfg, argv[optind], "ramdisk", dc.ramdisk, ramdisk)))
         goto out;
     cfgj = config_json(&dc, kernel, ramdisk);
     if (!cfgj) {

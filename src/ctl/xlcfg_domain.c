@@ -189,8 +189,9 @@ static int dc_type(struct xlcfg_dc *c, const struct xlcfg_setting *s)
     rc = dc_string(c, s, &t);
     if (rc)
         return rc;
-    if (strcmp(t, "pvh") == 0) {
-        snprintf(c->dc.type, sizeof(c->dc.type), "pvh");
+    if (strcmp(t, "pvh") == 0 || strcmp(t, "sim") == 0) {
+        /* sim: kernel names a built-in sim guest program (xhv only). */
+        snprintf(c->dc.type, sizeof(c->dc.type), "%s", t);
         return 0;
     }
     xlcfg_printable(shown, sizeof(shown), t, strlen(t));
@@ -199,7 +200,9 @@ static int dc_type(struct xlcfg_dc *c, const struct xlcfg_setting *s)
                        "type \"%s\" is not supported: xhv runs only "
                        "PVH guests (type = \"pvh\")",
                        shown);
-    return dc_fail(c, s, "unknown type \"%s\" (xhv supports only \"pvh\")",
+    return dc_fail(c, s,
+                   "unknown type \"%s\" (xhv supports \"pvh\", and \"sim\" "
+                   "for its built-in test guests)",
                    shown);
 }
 

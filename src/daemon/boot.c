@@ -125,6 +125,11 @@ int daemon_boot_domain(struct domain *d, struct json_object *cfg, bool paused,
     char why[160];
     int rc;
 
+    const char *type = "pvh";
+
+    ctl_get_str(cfg, "type", &type);
+    if (strcmp(type, "sim") == 0)
+        return daemon_boot_sim(d, cfg, err, errlen);
     rc = load(d, cfg, &boot, err, errlen);
     if (rc)
         return rc;

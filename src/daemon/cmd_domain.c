@@ -183,8 +183,10 @@ static int config_to_params(struct json_object *cfg, struct domain_params *p,
     }
     strcpy(p->name, name);
     rc = ctl_get_str(cfg, "type", &type);
-    if (rc == -EINVAL || strcmp(type, "pvh") != 0) {
-        snprintf(err, errlen, "type '%.16s' is not supported (only \"pvh\")",
+    if (rc == -EINVAL ||
+        (strcmp(type, "pvh") != 0 && strcmp(type, "sim") != 0)) {
+        snprintf(err, errlen,
+                 "type '%.16s' is not supported (\"pvh\" or \"sim\")",
                  rc == -EINVAL ? "?" : type);
         return -EINVAL;
     }
@@ -198,7 +200,9 @@ static int config_to_params(struct json_object *cfg, struct domain_params *p,
     if (!rc)
         rc = parse_action(cfg, "on_crash", ACTION_DESTROY, &p->on_crash, err,
                           errlen);
-    if (!rc)
+    if (!rc && strcmp(type, "sim") == 0)
+        rc = daemon_check_sim_config(cfg, err, errlen);
+    else if (!rc)
         rc = check_paths(cfg, err, errlen);
     return rc;
 }

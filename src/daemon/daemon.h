@@ -100,6 +100,10 @@ void domcfg_forget_all(void);
 struct domain;
 int daemon_boot_domain(struct domain *d, struct json_object *cfg, bool paused,
                        char *err, size_t errlen);
+/* boot_sim.c: sim guests (type "sim"), the built-in test programs. */
+int daemon_check_sim_config(struct json_object *cfg, char *err, size_t errlen);
+int daemon_boot_sim(struct domain *d, struct json_object *cfg, char *err,
+                    size_t errlen);
 /* Starts the vCPUs of a domain created paused, if not running yet. */
 int daemon_domain_resume(struct domain *d);
 

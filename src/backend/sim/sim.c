@@ -4,6 +4,12 @@
  * once; stop() waits for every started function to return, so a sim guest
  * must return when a hypercall tells it the domain is going (sim_hypercall
  * returns -ESRCH once the domain is dying).
+ *
+ * Programs (program.c) are guest functions of another shape: a step run
+ * over and over by sim_program_loop(), with a checkpoint between steps
+ * where the vCPU can be parked (live update), held (domain paused) or told
+ * to leave (domain dying). All their state is in guest memory, so a
+ * program can be parked in one xhvd and started again in the next.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,8 +26,9 @@ struct sim_vcpu {
     struct vcpu *v;
     pthread_t thread;
     bool started;
-    bool done;        /* protected by sim_domain.lock */
-    uint64_t upcalls; /* protected by sim_domain.lock */
+    bool done;          /* protected by sim_domain.lock */
+    uint64_t upcalls;   /* protected by sim_domain.lock */
+    bool at_checkpoint; /* protected by sim_domain.lock */
     sim_guest_fn fn;
     void *arg;
 };
@@ -32,6 +39,12 @@ struct sim_domain {
     /* Signalled on every upcall. sim_domain.lock is a leaf: the upcall
      * hook takes it under the event-channel lock. */
     pthread_cond_t upcall_cond;
+    /* Checkpoint control, all under lock: stopping ends every program
+     * loop; park holds each at its next checkpoint; nr_parked counts those
+     * held there, signalled on park_cond. */
+    bool stopping, park;
+    unsigned int nr_parked;
+    pthread_cond_t park_cond;
     unsigned int nr;
     struct sim_vcpu vcpus[];
 };
@@ -54,6 +67,12 @@ static void sim_stop(struct domain *d)
     struct sim_domain *s = sim_of(d);
     unsigned int i;
 
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->upcall_cond);
+    pthread_cond_broadcast(&s->park_cond);
+    pthread_mutex_unlock(&s->lock);
+
     for (i = 0; i < s->nr; i++) {
         if (s->vcpus[i].started) {
             pthread_join(s->vcpus[i].thread, NULL);
@@ -68,6 +87,7 @@ static void sim_destroy(struct domain *d)
 
     sim_stop(d);
     pthread_cond_destroy(&s->upcall_cond);
+    pthread_cond_destroy(&s->park_cond);
     pthread_cond_destroy(&s->done_cond);
     pthread_mutex_destroy(&s->lock);
     xhv_free(s);
@@ -105,6 +125,7 @@ int sim_domain_attach(struct domain *d)
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->done_cond, NULL);
     pthread_cond_init(&s->upcall_cond, NULL);
+    pthread_cond_init(&s->park_cond, NULL);
     s->nr = d->nr_vcpus;
     for (i = 0; i < s->nr; i++)
         s->vcpus[i].v = d->vcpus[i];
@@ -122,6 +143,7 @@ static void *vcpu_thread(void *p)
     pthread_mutex_lock(&s->lock);
     sv->done = true;
     pthread_cond_broadcast(&s->done_cond);
+    pthread_cond_broadcast(&s->park_cond); /* a parker may count on us */
     pthread_mutex_unlock(&s->lock);
     return NULL;
 }
@@ -223,4 +245,131 @@ unsigned int sim_vcpu_id(const struct sim_vcpu *sv)
 struct vcpu *sim_vcpu(struct sim_vcpu *sv)
 {
     return sv->v;
+}
+
+/*
+ * The checkpoint between two program steps. Returns 0 to run the next
+ * step, after holding the vCPU while it is parked or its domain paused, or
+ * -ESRCH when the loop must end (the domain is stopping). A paused domain
+ * is looked at again every PAUSE_RECHECK_MS: domain_pause() has no backend
+ * hook to wake us, and a paused sim guest costs nothing meanwhile.
+ */
+#define PAUSE_RECHECK_MS 20
+static int checkpoint(struct sim_vcpu *sv, struct sim_domain *s)
+{
+    struct domain *d = sv->v->domain;
+    struct timespec ts;
+    int rc = 0;
+
+    for (;;) {
+        enum domain_state st = domain_get_state(d);
+
+        pthread_mutex_lock(&s->lock);
+        if (s->stopping || st >= DOMAIN_DYING) {
+            rc = -ESRCH;
+        } else if (s->park) {
+            sv->at_checkpoint = true;
+            s->nr_parked++;
+            pthread_cond_broadcast(&s->park_cond);
+            while (s->park && !s->stopping)
+                pthread_cond_wait(&s->park_cond, &s->lock);
+            s->nr_parked--;
+            sv->at_checkpoint = false;
+            pthread_mutex_unlock(&s->lock);
+            continue;
+        } else if (st == DOMAIN_PAUSED || st == DOMAIN_CREATED) {
+            xhv_deadline_ms(&ts, PAUSE_RECHECK_MS);
+            pthread_cond_timedwait(&s->park_cond, &s->lock, &ts);
+            pthread_mutex_unlock(&s->lock);
+            continue;
+        }
+        pthread_mutex_unlock(&s->lock);
+        return rc;
+    }
+}
+
+/* Idles up to ns, or until an upcall, a park or a stop. */
+static void idle(struct sim_vcpu *sv, struct sim_domain *s, int64_t ns)
+{
+    struct timespec ts;
+    uint64_t seen;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec += ns % 1000000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&s->lock);
+    seen = sv->upcalls;
+    while (sv->upcalls == seen && !s->park && !s->stopping &&
+           pthread_cond_timedwait(&s->upcall_cond, &s->lock, &ts) == 0)
+        ;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void sim_program_loop(struct sim_vcpu *sv, void *arg)
+{
+    const struct sim_program *prog = arg;
+    struct sim_domain *s = sim_of(sv->v->domain);
+    int64_t ns;
+
+    while (checkpoint(sv, s) == 0) {
+        ns = prog->step(sv);
+        if (ns < 0)
+            break;
+        if (ns > 0)
+            idle(sv, s, ns);
+    }
+}
+
+int sim_domain_park(struct domain *d, int timeout_ms)
+{
+    struct sim_domain *s = d->backend == &sim_backend ? sim_of(d) : NULL;
+    struct timespec ts;
+    unsigned int i, want = 0;
+    int rc = 0;
+
+    if (!s)
+        return -EINVAL;
+    xhv_deadline_ms(&ts, timeout_ms);
+    pthread_mutex_lock(&s->lock);
+    s->park = true;
+    pthread_cond_broadcast(&s->upcall_cond);
+    pthread_cond_broadcast(&s->park_cond);
+    for (i = 0; i < s->nr; i++)
+        if (s->vcpus[i].started && !s->vcpus[i].done)
+            want++;
+    /* A loop that ended (guest shut down) counts as parked: it is done. */
+    while (rc == 0 && s->nr_parked < want) {
+        rc = pthread_cond_timedwait(&s->park_cond, &s->lock, &ts);
+        want = 0;
+        for (i = 0; i < s->nr; i++)
+            if (s->vcpus[i].started && !s->vcpus[i].done)
+                want++;
+    }
+    if (rc) {
+        s->park = false;
+        pthread_cond_broadcast(&s->park_cond);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc ? -ETIMEDOUT : 0;
+}
+
+void sim_domain_unpark(struct domain *d)
+{
+    struct sim_domain *s = d->backend == &sim_backend ? sim_of(d) : NULL;
+
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->park = false;
+    pthread_cond_broadcast(&s->park_cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+bool sim_domain_is(const struct domain *d)
+{
+    return d->backend == &sim_backend;
 }

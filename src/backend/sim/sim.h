@@ -12,6 +12,7 @@
 #ifndef XHV_BACKEND_SIM_SIM_H
 #define XHV_BACKEND_SIM_SIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,5 +48,47 @@ long sim_hypercall(struct sim_vcpu *sv, uint64_t op, uint64_t a0, uint64_t a1,
 void *sim_gpa(struct sim_vcpu *sv, uint64_t gpa, size_t len);
 unsigned int sim_vcpu_id(const struct sim_vcpu *sv);
 struct vcpu *sim_vcpu(struct sim_vcpu *sv);
+
+/*
+ * Programs: the sim guests xhvd runs (`type = "sim"`, `kernel = NAME`).
+ * A program is a step, run again and again on vCPU 0 by
+ * sim_program_loop(); it keeps every bit of its state in guest memory, so
+ * parking it in one xhvd and starting it again in the next (live update)
+ * continues it where it was. step returns how long to idle before the
+ * next step (an upcall ends the idle early), or a negative errno to stop.
+ * Guest memory layout and the programs: program.c and docs/sim-guests.md.
+ */
+struct sim_program {
+    const char *name;
+    const char *summary;
+    int64_t (*step)(struct sim_vcpu *sv);
+};
+const struct sim_program *sim_program_find(const char *name);
+const struct sim_program *sim_program_at(unsigned int i); /* NULL past end */
+void sim_program_loop(struct sim_vcpu *sv, void *arg /* the program */);
+
+/* What xhvd writes at gfn 0 before a program first runs. */
+#define SIM_START_MAGIC 0x31304d4953564858ULL /* "XHVSIM01" */
+#define SIM_CMDLINE_MAX 256
+struct sim_start_info {
+    uint64_t magic;
+    uint32_t domid;
+    uint32_t peer_port; /* interdomain port wired by xhvd (peer=), or 0 */
+    uint64_t ram_pages; /* RAM from gfn 0 */
+    char cmdline[SIM_CMDLINE_MAX];
+};
+#define SIM_START_GFN  0
+#define SIM_STATE_GFN  1
+#define SIM_SHINFO_GFN 2 /* where programs map shared_info */
+#define SIM_DATA_GFN   3
+
+/*
+ * Parking (live update): every running program vCPU of d finishes its
+ * step and waits at its checkpoint; -ETIMEDOUT (nothing held) if that
+ * takes more than timeout_ms. unpark lets them go on.
+ */
+int sim_domain_park(struct domain *d, int timeout_ms);
+void sim_domain_unpark(struct domain *d);
+bool sim_domain_is(const struct domain *d);
 
 #endif /* XHV_BACKEND_SIM_SIM_H */

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The sim guest programs xhvd can run (sim.h). Each is guest code: it
+ * reaches xhv only through sim_hypercall(), reads and writes only its own
+ * guest memory, passes hypercall arguments in guest memory, and keeps all
+ * of its state there, so that a live update, which preserves guest memory
+ * and nothing of xhvd's, continues it exactly where it was.
+ *
+ * Guest memory: gfn 0 holds the start info xhvd wrote; gfn 1 the program's
+ * state; gfn 2 is where it maps shared_info; data pages follow.
+ *
+ *   memcheck  fills its data pages with a pattern that changes every pass
+ *             and checks them; any changed byte is a FAIL and a crash.
+ *   ping      sends an event to its peer (cmdline peer=NAME, wired by
+ *             xhvd) and waits for the reply: one event in flight, so a
+ *             lost or a spurious event is a FAIL.
+ *   echo      answers every event it receives on the same port.
+ *   idle      does nothing, slowly: a domain that is merely there.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/sim/sim.h"
+#include "xhv/public/event_channel.h"
+#include "xhv/public/hypercall.h"
+#include "xhv/public/memory.h"
+#include "xhv/public/xen.h"
+
+#define STATE_MAGIC    0x3130544154534d53ULL /* "SMSTAT01" */
+#define STEP_IDLE_NS   1000000LL             /* 1 ms between steps */
+#define PAGES_PER_STEP 16
+#define PAGE_BYTES     4096
+#define MAX_DATA_PAGES (1ULL << 20) /* what the low RAM range can hold */
+
+/* Program state at gfn 1: guest memory, and so preserved. */
+struct prog_state {
+    uint64_t magic;
+    uint64_t passes;   /* memcheck: completed fill+check passes */
+    uint64_t phase;    /* memcheck: 0 filling, 1 checking */
+    uint64_t next;     /* memcheck: next data page of this phase */
+    uint64_t sent;     /* ping */
+    uint64_t received; /* ping */
+    uint64_t echoed;   /* echo */
+    uint64_t data_pages;
+    /* Hypercall arguments: guest addresses, so they live here. */
+    struct sched_shutdown sd;
+    struct evtchn_send snd;
+    struct xen_add_to_physmap xatp;
+    char buf[256];
+};
+_Static_assert(sizeof(struct prog_state) <= PAGE_BYTES, "one page");
+
+#define STATE_GPA(field)                                                       \
+    (((uint64_t)SIM_STATE_GFN << 12) + offsetof(struct prog_state, field))
+
+static struct prog_state *state(struct sim_vcpu *sv)
+{
+    return sim_gpa(sv, (uint64_t)SIM_STATE_GFN << 12, PAGE_BYTES);
+}
+
+static const struct sim_start_info *start_info(struct sim_vcpu *sv)
+{
+    const struct sim_start_info *si =
+        sim_gpa(sv, (uint64_t)SIM_START_GFN << 12, sizeof(*si));
+
+    return si && si->magic == SIM_START_MAGIC ? si : NULL;
+}
+
+static void say(struct sim_vcpu *sv, struct prog_state *st, const char *fmt,
+                ...) __attribute__((format(printf, 3, 4)));
+static void say(struct sim_vcpu *sv, struct prog_state *st, const char *fmt,
+                ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(st->buf, sizeof(st->buf) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof(st->buf) - 2)
+        n = (int)sizeof(st->buf) - 2;
+    st->buf[n++] = '\n';
+    sim_hypercall(sv, __HYPERVISOR_console_io, CONSOLEIO_write, (uint64_t)n,
+                  STATE_GPA(buf), 0, 0);
+}
+
+/* Reports a failure and crashes the domain: the loop ends here. */
+static int64_t fail(struct sim_vcpu *sv, struct prog_state *st,
+                    const char *what)
+{
+    say(sv, st, "%s", what);
+    st->sd.reason = SHUTDOWN_crash;
+    sim_hypercall(sv, __HYPERVISOR_sched_op, SCHEDOP_shutdown, STATE_GPA(sd), 0,
+                  0, 0);
+    return -EIO;
+}
+
+/* First run only: the state page is zero until then, magic after. */
+static struct prog_state *setup(struct sim_vcpu *sv, bool need_shinfo)
+{
+    struct prog_state *st = state(sv);
+    const struct sim_start_info *si = start_info(sv);
+    long rc;
+
+    if (!st || !si)
+        return NULL;
+    if (st->magic == STATE_MAGIC)
+        return st;
+    memset(st, 0, sizeof(*st));
+    if (need_shinfo) {
+        st->xatp = (struct xen_add_to_physmap){
+            .domid = DOMID_SELF,
+            .space = XENMAPSPACE_shared_info,
+            .idx = 0,
+            .gpfn = SIM_SHINFO_GFN,
+        };
+        rc = sim_hypercall(sv, __HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+                           STATE_GPA(xatp), 0, 0, 0);
+        if (rc) {
+            say(sv, st, "FAIL: cannot map shared_info: %ld", rc);
+            return NULL;
+        }
+    }
+    st->magic = STATE_MAGIC;
+    return st;
+}
+
+static struct xen_shared_info *shinfo(struct sim_vcpu *sv)
+{
+    return sim_gpa(sv, (uint64_t)SIM_SHINFO_GFN << 12,
+                   sizeof(struct xen_shared_info));
+}
+
+/* --- memcheck ----------------------------------------------------------- */
+
+static uint64_t pattern(uint64_t gfn, uint64_t word, uint64_t pass)
+{
+    uint64_t z = (gfn << 20) ^ (word << 1) ^ (pass * 0x9e3779b97f4a7c15ULL);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t cmdline_u64(const struct sim_start_info *si, const char *key,
+                            uint64_t dflt)
+{
+    char cmd[SIM_CMDLINE_MAX];
+    size_t kl = strlen(key);
+    char *tok, *save = NULL;
+
+    memcpy(cmd, si->cmdline, sizeof(cmd));
+    cmd[sizeof(cmd) - 1] = '\0';
+    for (tok = strtok_r(cmd, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+        if (strncmp(tok, key, kl) == 0 && tok[kl] == '=')
+            return strtoull(tok + kl + 1, NULL, 0);
+    return dflt;
+}
+
+static int64_t memcheck_step(struct sim_vcpu *sv)
+{
+    const struct sim_start_info *si = start_info(sv);
+    struct prog_state *st = setup(sv, false);
+    uint64_t i, w, end;
+
+    if (!st || !si)
+        return -EINVAL;
+    if (!st->data_pages) {
+        uint64_t avail =
+            si->ram_pages > SIM_DATA_GFN ? si->ram_pages - SIM_DATA_GFN : 0;
+
+        st->data_pages = cmdline_u64(si, "pages", avail);
+        if (st->data_pages > avail)
+            st->data_pages = avail;
+        if (st->data_pages > MAX_DATA_PAGES)
+            st->data_pages = MAX_DATA_PAGES;
+        if (!st->data_pages)
+            return fail(sv, st, "memcheck: FAIL no data pages");
+        say(sv, st, "memcheck: started, %llu data pages",
+            (unsigned long long)st->data_pages);
+    }
+    end = st->next + PAGES_PER_STEP;
+    if (end > st->data_pages)
+        end = st->data_pages;
+    for (i = st->next; i < end; i++) {
+        uint64_t gfn = SIM_DATA_GFN + i;
+        uint64_t *pg = sim_gpa(sv, gfn << 12, PAGE_BYTES);
+
+        if (!pg)
+            return fail(sv, st, "memcheck: FAIL data page unmapped");
+        for (w = 0; w < PAGE_BYTES / 8; w++) {
+            uint64_t want = pattern(gfn, w, st->passes);
+
+            if (st->phase == 0) {
+                pg[w] = want;
+            } else if (pg[w] != want) {
+                char why[160];
+
+                snprintf(why, sizeof(why),
+                         "memcheck: FAIL pass %llu gfn %#llx word %llu: "
+                         "%#llx, want %#llx",
+                         (unsigned long long)st->passes,
+                         (unsigned long long)gfn, (unsigned long long)w,
+                         (unsigned long long)pg[w], (unsigned long long)want);
+                return fail(sv, st, why);
+            }
+        }
+    }
+    st->next = end;
+    if (st->next == st->data_pages) {
+        st->next = 0;
+        if (st->phase == 1) {
+            st->passes++;
+            /* Sparse reports: the console ring is not a log file. */
+            if ((st->passes & (st->passes - 1)) == 0 || st->passes % 16 == 0)
+                say(sv, st, "memcheck: pass %llu ok",
+                    (unsigned long long)st->passes);
+        }
+        st->phase ^= 1;
+    }
+    return STEP_IDLE_NS;
+}
+
+/* --- ping / echo -------------------------------------------------------- */
+
+static bool take_event(struct xen_shared_info *sh, uint32_t port)
+{
+    uint64_t bit = 1ULL << (port % 64);
+
+    return __atomic_fetch_and(&sh->evtchn_pending[port / 64], ~bit,
+                              __ATOMIC_SEQ_CST) &
+           bit;
+}
+
+/* What a guest's upcall handler does first: acknowledge the upcall. */
+static void ack_upcall(struct xen_shared_info *sh, unsigned int vcpu)
+{
+    if (vcpu >= XEN_LEGACY_MAX_VCPUS)
+        return;
+    __atomic_store_n(&sh->vcpu_info[vcpu].evtchn_upcall_pending, 0,
+                     __ATOMIC_SEQ_CST);
+    __atomic_exchange_n(&sh->vcpu_info[vcpu].evtchn_pending_sel, 0,
+                        __ATOMIC_SEQ_CST);
+}
+
+static long send(struct sim_vcpu *sv, struct prog_state *st, uint32_t port)
+{
+    st->snd.port = port;
+    return sim_hypercall(sv, __HYPERVISOR_event_channel_op, EVTCHNOP_send,
+                         STATE_GPA(snd), 0, 0, 0);
+}
+
+static int64_t ping_step(struct sim_vcpu *sv)
+{
+    const struct sim_start_info *si = start_info(sv);
+    struct prog_state *st = setup(sv, true);
+    struct xen_shared_info *sh = shinfo(sv);
+    uint32_t port;
+    long rc;
+
+    if (!st || !si || !sh)
+        return -EINVAL;
+    port = si->peer_port;
+    if (!port || port >= 4096)
+        return fail(sv, st, "ping: FAIL no peer port (cmdline peer=NAME)");
+    ack_upcall(sh, sim_vcpu_id(sv));
+    if (st->sent == st->received) {
+        /* Binding an interdomain port leaves it pending (as Xen does, so
+         * nothing sent before the bind is lost): expected once. */
+        if (take_event(sh, port) && st->sent != 0)
+            return fail(sv, st, "ping: FAIL event with none in flight");
+        rc = send(sv, st, port);
+        if (rc) {
+            say(sv, st, "ping: FAIL send on port %u: %ld", port, rc);
+            return fail(sv, st, "ping: FAIL");
+        }
+        if (st->sent == 0)
+            say(sv, st, "ping: started on port %u", port);
+        st->sent++;
+        return STEP_IDLE_NS;
+    }
+    if (!take_event(sh, port))
+        return STEP_IDLE_NS;
+    st->received++;
+    if ((st->received & (st->received - 1)) == 0 || st->received % 1000 == 0)
+        say(sv, st, "ping: %llu round trips", (unsigned long long)st->received);
+    return 0;
+}
+
+static int64_t echo_step(struct sim_vcpu *sv)
+{
+    struct prog_state *st = setup(sv, true);
+    struct xen_shared_info *sh = shinfo(sv);
+    unsigned int word, b;
+
+    if (!st || !sh)
+        return -EINVAL;
+    ack_upcall(sh, sim_vcpu_id(sv));
+    for (word = 0; word < 64; word++) {
+        uint64_t live =
+            __atomic_load_n(&sh->evtchn_pending[word], __ATOMIC_SEQ_CST) &
+            ~__atomic_load_n(&sh->evtchn_mask[word], __ATOMIC_SEQ_CST);
+
+        for (b = 0; live && b < 64; b++) {
+            uint32_t port = word * 64 + b;
+
+            if (!(live & (1ULL << b)) || !take_event(sh, port))
+                continue;
+            if (send(sv, st, port) == 0)
+                st->echoed++;
+        }
+    }
+    return STEP_IDLE_NS;
+}
+
+static int64_t idle_step(struct sim_vcpu *sv)
+{
+    (void)sv;
+    return 100 * STEP_IDLE_NS;
+}
+
+static const struct sim_program programs[] = {
+    {"memcheck", "fill and check its memory, a new pattern every pass",
+     memcheck_step},
+    {"ping", "send events to its peer (peer=NAME) and count the replies",
+     ping_step},
+    {"echo", "answer every event it receives", echo_step},
+    {"idle", "do nothing", idle_step},
+};
+
+const struct sim_program *sim_program_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
+        if (strcmp(programs[i].name, name) == 0)
+            return &programs[i];
+    return NULL;
+}
+
+const struct sim_program *sim_program_at(unsigned int i)
+{
+    return i < sizeof(programs) / sizeof(programs[0]) ? &programs[i] : NULL;
+}
