@@ -27,10 +27,12 @@ int evtchn_alloc_unbound(struct domain *d, xen_domid_t remote_dom,
     rc = evtchn_get_free_port(d);
     if (rc >= 0) {
         chn = evtchn_port(d, (evtchn_port_t)rc);
-        chn->state = ECS_UNBOUND;
         /* As in Xen, the remote domain need not exist yet. */
-        chn->remote_domid =
-            remote_dom == DOMID_SELF ? (xen_domid_t)d->domid : remote_dom;
+        evtchn_port_assign(
+            chn, (struct evtchn){.state = ECS_UNBOUND,
+                                 .remote_domid = remote_dom == DOMID_SELF
+                                                     ? (xen_domid_t)d->domid
+                                                     : remote_dom});
         *port = (evtchn_port_t)rc;
         rc = 0;
     }
@@ -66,16 +68,19 @@ int evtchn_bind_interdomain(struct domain *ld, struct domain *rd,
         goto out;
     lchn = evtchn_port(ld, port);
     rchn = evtchn_port(rd, rport);
-    *lchn = (struct evtchn){
-        .state = ECS_INTERDOMAIN, .remote = rd, .remote_port = rport};
-    *rchn = (struct evtchn){.state = ECS_INTERDOMAIN,
-                            .notify_vcpu = rchn->notify_vcpu,
-                            .remote = ld,
-                            .remote_port = port};
+    evtchn_port_assign(lchn, (struct evtchn){.state = ECS_INTERDOMAIN,
+                                             .remote = rd,
+                                             .remote_port = rport});
+    /* The remote end keeps its vCPU and priority: only its state moves
+     * from unbound to interdomain. */
+    rchn->state = ECS_INTERDOMAIN;
+    rchn->remote_domid = 0;
+    rchn->remote = ld;
+    rchn->remote_port = port;
     /* The remote may have sent while its port was unbound, and that was
      * dropped: as Xen does, make the new local port pending so the guest
      * looks. */
-    evtchn_2l_set_pending(ld, lchn->notify_vcpu, port);
+    evtchn_port_set_pending(ld, lchn->notify_vcpu, port);
     *lport = port;
 out:
     evtchn_unlock_pair(ld, rd);
@@ -119,8 +124,9 @@ int evtchn_bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu,
     if (rc < 0)
         goto out;
     chn = evtchn_port(d, (evtchn_port_t)rc);
-    *chn = (struct evtchn){
-        .state = ECS_VIRQ, .virq = (uint8_t)virq, .notify_vcpu = vcpu};
+    evtchn_port_assign(chn, (struct evtchn){.state = ECS_VIRQ,
+                                            .virq = (uint8_t)virq,
+                                            .notify_vcpu = vcpu});
     ev->virq_to_port[virq] = (evtchn_port_t)rc;
     *port = (evtchn_port_t)rc;
     rc = 0;
@@ -138,8 +144,9 @@ int evtchn_bind_ipi(struct domain *d, uint32_t vcpu, evtchn_port_t *port)
     evtchn_lock(dom_evtchn(d));
     rc = evtchn_get_free_port(d);
     if (rc >= 0) {
-        *evtchn_port(d, (evtchn_port_t)rc) =
-            (struct evtchn){.state = ECS_IPI, .notify_vcpu = vcpu};
+        evtchn_port_assign(
+            evtchn_port(d, (evtchn_port_t)rc),
+            (struct evtchn){.state = ECS_IPI, .notify_vcpu = vcpu});
         *port = (evtchn_port_t)rc;
         rc = 0;
     }

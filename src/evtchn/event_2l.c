@@ -13,7 +13,9 @@
  * written in here. The order is Xen's: pending bit, then (if the port is
  * unmasked) selector bit, then upcall_pending. Each step happens only if
  * the one before changed something, so a port already pending costs one
- * atomic operation and a vCPU already told gets no second upcall.
+ * atomic operation and a vCPU already told gets no second upcall. A vCPU
+ * in SCHEDOP_poll is woken when a port goes pending, masked or not, as in
+ * Xen (poll is how a guest waits for a masked port).
  *
  * Delivery needs the domain's event-channel lock and a domain that is not
  * dying: then shared_info exists (it goes only after evtchn_destroy()) and
@@ -41,13 +43,11 @@ static void mark_word_pending(struct domain *d, uint32_t vcpu,
 
     if (__atomic_fetch_or(&vi->evtchn_pending_sel, sel, __ATOMIC_SEQ_CST) & sel)
         return;
-    if (__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST) ==
-            0 &&
-        d->backend && d->backend->upcall)
-        d->backend->upcall(v);
+    evtchn_vcpu_mark_pending(v);
 }
 
-void evtchn_2l_set_pending(struct domain *d, uint32_t vcpu, evtchn_port_t port)
+static void evtchn_2l_set_pending(struct domain *d, uint32_t vcpu,
+                                  evtchn_port_t port)
 {
     struct evtchn_domain *ed = dom_evtchn(d);
     struct xen_shared_info *si;
@@ -62,12 +62,13 @@ void evtchn_2l_set_pending(struct domain *d, uint32_t vcpu, evtchn_port_t port)
     if (__atomic_fetch_or(&si->evtchn_pending[word], bit, __ATOMIC_SEQ_CST) &
         bit)
         return;
-    if (__atomic_load_n(&si->evtchn_mask[word], __ATOMIC_SEQ_CST) & bit)
-        return; /* evtchn_2l_unmask() finishes the job */
-    mark_word_pending(d, vcpu, word);
+    /* evtchn_2l_unmask() finishes the job for a masked port. */
+    if (!(__atomic_load_n(&si->evtchn_mask[word], __ATOMIC_SEQ_CST) & bit))
+        mark_word_pending(d, vcpu, word);
+    evtchn_check_pollers(d, port);
 }
 
-void evtchn_2l_clear_pending(struct domain *d, evtchn_port_t port)
+static void evtchn_2l_clear_pending(struct domain *d, evtchn_port_t port)
 {
     struct evtchn_domain *ed = dom_evtchn(d);
 
@@ -77,7 +78,8 @@ void evtchn_2l_clear_pending(struct domain *d, evtchn_port_t port)
                        ~port_bit(port), __ATOMIC_SEQ_CST);
 }
 
-void evtchn_2l_unmask(struct domain *d, uint32_t vcpu, evtchn_port_t port)
+static void evtchn_2l_unmask(struct domain *d, uint32_t vcpu,
+                             evtchn_port_t port)
 {
     struct evtchn_domain *ed = dom_evtchn(d);
     struct xen_shared_info *si;
@@ -95,3 +97,40 @@ void evtchn_2l_unmask(struct domain *d, uint32_t vcpu, evtchn_port_t port)
         (__atomic_load_n(&si->evtchn_pending[word], __ATOMIC_SEQ_CST) & bit))
         mark_word_pending(d, vcpu, word);
 }
+
+/* Read under the lock, which keeps shared_info (not dying) in place. */
+static bool test_bit_2l(struct domain *d, const xen_ulong_t *words,
+                        evtchn_port_t port)
+{
+    evtchn_assert_locked(dom_evtchn(d));
+    if (dom_evtchn(d)->dying)
+        return false;
+    return __atomic_load_n(&words[port / WORD_BITS], __ATOMIC_SEQ_CST) &
+           port_bit(port);
+}
+
+static bool evtchn_2l_is_pending(struct domain *d, evtchn_port_t port)
+{
+    return test_bit_2l(d, domain_shared_info(d)->evtchn_pending, port);
+}
+
+static bool evtchn_2l_is_masked(struct domain *d, evtchn_port_t port)
+{
+    return test_bit_2l(d, domain_shared_info(d)->evtchn_mask, port);
+}
+
+/* A closed 2-level port holds nothing the guest could still be using. */
+static bool evtchn_2l_is_busy(struct domain *d, evtchn_port_t port)
+{
+    (void)d, (void)port;
+    return false;
+}
+
+const struct evtchn_port_ops evtchn_port_ops_2l = {
+    .set_pending = evtchn_2l_set_pending,
+    .clear_pending = evtchn_2l_clear_pending,
+    .unmask = evtchn_2l_unmask,
+    .is_pending = evtchn_2l_is_pending,
+    .is_masked = evtchn_2l_is_masked,
+    .is_busy = evtchn_2l_is_busy,
+};

@@ -63,17 +63,77 @@ void evtchn_unlock_pair(struct domain *a, struct domain *b)
         evtchn_unlock(dom_evtchn(b));
 }
 
+int evtchn_cond_wait(struct evtchn_domain *ed, pthread_cond_t *c,
+                     const struct timespec *deadline)
+{
+    int rc;
+
+    evtchn_assert_locked(ed);
+    ed->locked = false;
+    rc = deadline ? pthread_cond_timedwait(c, &ed->lock, deadline)
+                  : pthread_cond_wait(c, &ed->lock);
+    ed->lock_holder = pthread_self();
+    ed->locked = true;
+    return rc;
+}
+
 void evtchn_domain_init(struct evtchn_domain *ed)
 {
     *ed = (struct evtchn_domain){0};
     pthread_mutex_init(&ed->lock, NULL);
+    pthread_cond_init(&ed->poll_cond, NULL);
 }
 
 void evtchn_domain_set_dying(struct evtchn_domain *ed)
 {
     evtchn_lock(ed);
     ed->dying = true;
+    /* A vCPU blocked in SCHEDOP_poll must return before the backend's
+     * stop() can wait for it. */
+    pthread_cond_broadcast(&ed->poll_cond);
     evtchn_unlock(ed);
+}
+
+void evtchn_vcpu_mark_pending(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+
+    evtchn_assert_locked(dom_evtchn(d));
+    if (__atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1,
+                            __ATOMIC_SEQ_CST))
+        return; /* already told, and not yet acknowledged */
+    if (d->backend && d->backend->upcall)
+        d->backend->upcall(v);
+    evtchn_poll_kick(v);
+}
+
+bool evtchn_is_fifo(struct domain *d)
+{
+    bool fifo;
+
+    evtchn_lock(dom_evtchn(d));
+    fifo = dom_evtchn(d)->fifo != NULL;
+    evtchn_unlock(dom_evtchn(d));
+    return fifo;
+}
+
+int evtchn_port_info(struct domain *d, evtchn_port_t port,
+                     struct evtchn_port_info *info)
+{
+    struct evtchn_domain *ed = dom_evtchn(d);
+    int rc = -EINVAL;
+
+    *info = (struct evtchn_port_info){0};
+    evtchn_lock(ed);
+    if (evtchn_port(d, port) && !ed->dying) {
+        info->pending = evtchn_ops(d)->is_pending(d, port);
+        info->masked = evtchn_ops(d)->is_masked(d, port);
+        if (ed->fifo)
+            evtchn_fifo_port_info(d, port, info);
+        rc = 0;
+    }
+    evtchn_unlock(ed);
+    return rc;
 }
 
 struct evtchn *evtchn_port(struct domain *d, evtchn_port_t port)
@@ -115,6 +175,18 @@ static int bucket_add(struct evtchn_domain *ed)
     return 0;
 }
 
+/* Live update: makes port valid, whatever the ports below it hold. */
+int evtchn_ports_cover(struct domain *d, evtchn_port_t port)
+{
+    struct evtchn_domain *ed = dom_evtchn(d);
+    int rc = 0;
+
+    evtchn_assert_locked(ed);
+    while (!rc && port >= ed->nr_ports)
+        rc = bucket_add(ed);
+    return rc;
+}
+
 int evtchn_get_free_port(struct domain *d)
 {
     struct evtchn_domain *ed = dom_evtchn(d);
@@ -124,8 +196,12 @@ int evtchn_get_free_port(struct domain *d)
     evtchn_assert_locked(ed);
     if (ed->dying)
         return -EINVAL;
+    /* A FIFO port still LINKED on a queue is skipped (Xen's
+     * evtchn_is_busy()): bound again, its next event would be linked
+     * onto a queue whose tail may still name it. */
     for (port = 0; port < ed->nr_ports; port++)
-        if (evtchn_port(d, port)->state == ECS_FREE)
+        if (evtchn_port(d, port)->state == ECS_FREE &&
+            !evtchn_ops(d)->is_busy(d, port))
             return (int)port;
     /* Every valid port is in use (port 0 among them): grow by one. */
     rc = bucket_add(ed);
@@ -138,12 +214,13 @@ void evtchn_port_free(struct domain *d, evtchn_port_t port, struct evtchn *chn)
 {
     evtchn_assert_locked(dom_evtchn(d));
     /* So a later binding of the port starts with nothing pending. */
-    evtchn_2l_clear_pending(d, port);
-    *chn = (struct evtchn){.state = ECS_FREE};
+    evtchn_ops(d)->clear_pending(d, port);
+    evtchn_port_assign(chn, (struct evtchn){.state = ECS_FREE});
 }
 
 int evtchn_reset(struct domain *d)
 {
+    struct evtchn_fifo_domain *fd;
     evtchn_port_t port;
     unsigned int n;
 
@@ -155,6 +232,12 @@ int evtchn_reset(struct domain *d)
      * for evtchn_destroy() this closes every port. */
     for (port = 1; port < n; port++)
         (void)evtchn_close(d, port);
+    /* Back to 2-level, as Xen does: the FIFO pages go back to the guest
+     * (or, if it gave them away meanwhile, to the heap). */
+    evtchn_lock(dom_evtchn(d));
+    fd = evtchn_fifo_detach(d);
+    evtchn_unlock(dom_evtchn(d));
+    evtchn_fifo_free(d, fd);
     return 0;
 }
 
@@ -170,7 +253,8 @@ void evtchn_destroy(struct evtchn_domain *ed)
     (void)domain_shared_info(d);
     XHV_ASSERT(d->state == DOMAIN_DYING);
     /* dying is set: no port can be allocated, so closing every valid port
-     * leaves none open. */
+     * leaves none open; it also releases the FIFO pages, which must go
+     * before domain_relinquish_resources() looks for stray references. */
     evtchn_reset(d);
 
     evtchn_lock(ed);
@@ -180,6 +264,7 @@ void evtchn_destroy(struct evtchn_domain *ed)
         xhv_free(ed->buckets[b]);
         ed->buckets[b] = NULL;
     }
+    XHV_ASSERT(!ed->fifo && !ed->nr_pollers);
     ed->nr_ports = 0;
     ed->destroyed = true;
     evtchn_unlock(ed);
@@ -198,5 +283,8 @@ void evtchn_domain_fini(struct evtchn_domain *ed)
      * shared_info, and then it never had a port either. */
     for (b = 0; b < EVTCHN_NR_BUCKETS; b++)
         xhv_free(ed->buckets[b]);
+    /* FIFO pages are released by evtchn_destroy(), before relinquish. */
+    XHV_ASSERT(!ed->fifo && !ed->nr_pollers);
+    pthread_cond_destroy(&ed->poll_cond);
     pthread_mutex_destroy(&ed->lock);
 }

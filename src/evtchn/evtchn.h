@@ -27,7 +27,9 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "xhv/public/event_channel.h"
 #include "xhv/public/xen.h"
@@ -37,6 +39,8 @@
 
 struct domain;
 struct evtchn;
+struct evtchn_fifo_domain;
+struct vcpu;
 
 struct evtchn_domain {
     pthread_mutex_t lock;  /* the event-channel lock */
@@ -53,13 +57,44 @@ struct evtchn_domain {
     /* Set once by evtchn_destroy(), with d->lock and the event-channel
      * lock held, so it may be read under either. */
     bool destroyed;
+    /* The FIFO ABI's state (event_fifo.c) once the guest has called
+     * init_control; NULL while the domain uses 2-level. Event-channel
+     * lock. */
+    struct evtchn_fifo_domain *fifo;
+    /* SCHEDOP_poll (poll.c): vCPUs blocked in evtchn_poll() wait on
+     * poll_cond with the event-channel lock as its mutex; nr_pollers
+     * counts them so a delivery with nobody polling signals nothing.
+     * Event-channel lock. */
+    pthread_cond_t poll_cond;
+    unsigned int nr_pollers;
 };
 
 /* Per vCPU: the port each VIRQ is bound to (0: none). Global VIRQs use
  * vCPU 0's table. Protected by the domain's event-channel lock. */
 struct evtchn_vcpu {
     evtchn_port_t virq_to_port[NR_VIRQS];
+    /* While the vCPU is in evtchn_poll(): its ports (NULL otherwise), and
+     * whether an upcall was raised for it since it began (Xen wakes a
+     * polling vCPU on any upcall too). Event-channel lock. */
+    const evtchn_port_t *poll_ports;
+    unsigned int poll_nr;
+    bool poll_kicked;
 };
+
+/*
+ * Live update (lu.c). save writes d's bound ports into out (at most max;
+ * -ENOSPC beyond, -EOPNOTSUPP while d uses FIFO); count bounds how many
+ * there can be. restore binds one port of a rebuilt domain as the record
+ * says; link then ties its interdomain ports to their peers, once every
+ * domain exists, and check_peer verifies each peer names it back.
+ */
+struct lu_evtchn_port;
+int evtchn_lu_save(struct domain *d, struct lu_evtchn_port *out, size_t max,
+                   size_t *n);
+size_t evtchn_lu_count(struct domain *d);
+int evtchn_lu_restore(struct domain *d, const struct lu_evtchn_port *p);
+int evtchn_lu_link(struct domain *d, struct domain *(*lookup)(uint32_t domid));
+int evtchn_lu_check_peer(struct domain *d);
 
 /* Lifecycle, driven by domain.c. */
 void evtchn_domain_init(struct evtchn_domain *ed);
@@ -102,6 +137,42 @@ int evtchn_reset(struct domain *d);
  * bad virq or vcpu.
  */
 int evtchn_send_virq(struct domain *d, unsigned int vcpu, unsigned int virq);
+
+/*
+ * The FIFO ABI (event_fifo.c), for the calling domain d. init_control
+ * maps vCPU ic->vcpu's control block and, the first time, switches d
+ * from 2-level to FIFO; it fills ic->link_bits. expand_array adds one
+ * page of event words, at most EVTCHN_FIFO_MAX_ARRAY_PAGES in all.
+ * evtchn_reset() goes back to 2-level and releases every page.
+ */
+#define EVTCHN_FIFO_WORDS_PER_PAGE 1024 /* PAGE_SIZE / sizeof(event_word_t) */
+#define EVTCHN_FIFO_MAX_ARRAY_PAGES                                            \
+    (EVTCHN_2L_NR_CHANNELS / EVTCHN_FIFO_WORDS_PER_PAGE)
+int evtchn_fifo_init_control(struct domain *d, struct evtchn_init_control *ic);
+int evtchn_fifo_expand_array(struct domain *d, uint64_t array_gfn);
+int evtchn_set_priority(struct domain *d, evtchn_port_t port,
+                        uint32_t priority);
+bool evtchn_is_fifo(struct domain *d);
+
+/* What `xhv evtchn DOM` shows of a port beyond its status. */
+struct evtchn_port_info {
+    bool pending, masked;
+    bool fifo;         /* the rest only then */
+    bool linked, busy; /* from the event word */
+    uint8_t priority;
+    bool has_word; /* the event array covers the port */
+};
+int evtchn_port_info(struct domain *d, evtchn_port_t port,
+                     struct evtchn_port_info *info);
+
+/*
+ * SCHEDOP_poll: blocks v until one of ports[0, nr) is pending, an upcall
+ * is raised for v, the domain is dying, or CLOCK_REALTIME passes
+ * deadline (NULL: no deadline). 0, or -EINVAL for a port at or past
+ * EVTCHN_2L_NR_CHANNELS. v must be the calling vCPU.
+ */
+int evtchn_poll(struct vcpu *v, const evtchn_port_t *ports, unsigned int nr,
+                const struct timespec *deadline);
 
 /* VIRQ_TIMER and VIRQ_DEBUG (and two Xen-only ones) are per vCPU. */
 bool evtchn_virq_is_per_vcpu(unsigned int virq);

@@ -121,7 +121,7 @@ static int send_local(struct domain *d, evtchn_port_t port)
         return -EINVAL;
     switch (chn->state) {
     case ECS_IPI:
-        evtchn_2l_set_pending(d, chn->notify_vcpu, port);
+        evtchn_port_set_pending(d, chn->notify_vcpu, port);
         return 0;
     case ECS_UNBOUND:
         return 0; /* dropped, as in Xen */
@@ -150,7 +150,7 @@ int evtchn_send(struct domain *d, evtchn_port_t port)
         chn = bound_to(d, port, rd);
         if (chn) {
             rchn = evtchn_port(rd, chn->remote_port);
-            evtchn_2l_set_pending(rd, rchn->notify_vcpu, chn->remote_port);
+            evtchn_port_set_pending(rd, rchn->notify_vcpu, chn->remote_port);
         }
         evtchn_unlock_pair(d, rd);
         put_domain(rd);
@@ -168,7 +168,7 @@ int evtchn_unmask(struct domain *d, evtchn_port_t port)
     chn = evtchn_port(d, port);
     /* Any valid port, bound or not, as in Xen. */
     if (chn)
-        evtchn_2l_unmask(d, chn->notify_vcpu, port);
+        evtchn_port_unmask(d, chn->notify_vcpu, port);
     else
         rc = -EINVAL;
     evtchn_unlock(dom_evtchn(d));
@@ -188,7 +188,7 @@ int evtchn_send_virq(struct domain *d, unsigned int vcpu, unsigned int virq)
     evtchn_lock(dom_evtchn(d));
     port = d->vcpus[vcpu]->evtchn.virq_to_port[virq];
     if (port)
-        evtchn_2l_set_pending(d, evtchn_port(d, port)->notify_vcpu, port);
+        evtchn_port_set_pending(d, evtchn_port(d, port)->notify_vcpu, port);
     else
         rc = -ENOENT;
     evtchn_unlock(dom_evtchn(d));

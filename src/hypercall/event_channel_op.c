@@ -10,9 +10,9 @@
  * acts on: another existing domain is -EPERM, a missing one -ESRCH. The
  * remote domain of bind_interdomain may be any existing domain.
  *
- * The FIFO ABI (init_control, expand_array, set_priority) is not there
- * yet: -ENOSYS, which makes Linux stay with 2-level. bind_pirq is
- * -EOPNOTSUPP, as in a Xen built without PIRQ support.
+ * The FIFO ABI (init_control, expand_array, set_priority) acts on the
+ * caller's own domain only, as in Xen. bind_pirq is -EOPNOTSUPP, as in a
+ * Xen built without PIRQ support.
  */
 #include <errno.h>
 
@@ -156,6 +156,37 @@ static long op_reset(struct vcpu *v, uint64_t arg)
     return rc;
 }
 
+static long op_init_control(struct vcpu *v, uint64_t arg)
+{
+    struct evtchn_init_control ic;
+    int rc;
+
+    if (copy_from_guest(v, &ic, arg, sizeof(ic)))
+        return -EFAULT;
+    rc = evtchn_fifo_init_control(v->domain, &ic);
+    if (!rc && copy_to_guest(v, arg, &ic, sizeof(ic)))
+        rc = -EFAULT;
+    return rc;
+}
+
+static long op_expand_array(struct vcpu *v, uint64_t arg)
+{
+    struct evtchn_expand_array e;
+
+    if (copy_from_guest(v, &e, arg, sizeof(e)))
+        return -EFAULT;
+    return evtchn_fifo_expand_array(v->domain, e.array_gfn);
+}
+
+static long op_set_priority(struct vcpu *v, uint64_t arg)
+{
+    struct evtchn_set_priority p;
+
+    if (copy_from_guest(v, &p, arg, sizeof(p)))
+        return -EFAULT;
+    return evtchn_set_priority(v->domain, p.port, p.priority);
+}
+
 long do_event_channel_op(struct vcpu *v, const struct hcall *h)
 {
     /* Xen's prototype takes (int cmd, ...): the high half is ignored. */
@@ -185,8 +216,13 @@ long do_event_channel_op(struct vcpu *v, const struct hcall *h)
         return op_bind_vcpu(v, arg);
     case EVTCHNOP_reset:
         return op_reset(v, arg);
+    case EVTCHNOP_init_control:
+        return op_init_control(v, arg);
+    case EVTCHNOP_expand_array:
+        return op_expand_array(v, arg);
+    case EVTCHNOP_set_priority:
+        return op_set_priority(v, arg);
     default:
-        /* init_control, expand_array, set_priority: FIFO, not yet. */
         return -ENOSYS;
     }
 }

@@ -170,4 +170,68 @@ _Static_assert(offsetof(struct evtchn_bind_vcpu, vcpu) == 4, "bind_vcpu.vcpu");
 _Static_assert(sizeof(struct evtchn_unmask) == 4, "unmask");
 _Static_assert(sizeof(struct evtchn_reset) == 2, "reset");
 
+/*
+ * The FIFO ABI. Each port has a 32-bit event word in the guest's event
+ * array (pages added with expand_array): four flag bits at the top and
+ * the LINK field, the next port on the same queue, at the bottom. Each
+ * vCPU has a control block (init_control): a READY bit per priority and
+ * the head of each of its EVTCHN_FIFO_MAX_QUEUES queues. Priority 0 is
+ * the highest, 15 the lowest.
+ */
+#define EVTCHN_FIFO_PRIORITY_MAX     0
+#define EVTCHN_FIFO_PRIORITY_DEFAULT 7
+#define EVTCHN_FIFO_PRIORITY_MIN     15
+#define EVTCHN_FIFO_MAX_QUEUES       (EVTCHN_FIFO_PRIORITY_MIN + 1)
+
+typedef uint32_t event_word_t;
+
+/* Bit numbers in an event word. */
+#define EVTCHN_FIFO_PENDING 31
+#define EVTCHN_FIFO_MASKED  30
+#define EVTCHN_FIFO_LINKED  29
+#define EVTCHN_FIFO_BUSY    28
+
+#define EVTCHN_FIFO_LINK_BITS   17
+#define EVTCHN_FIFO_LINK_MASK   ((1u << EVTCHN_FIFO_LINK_BITS) - 1)
+#define EVTCHN_FIFO_NR_CHANNELS (1u << EVTCHN_FIFO_LINK_BITS)
+
+struct evtchn_fifo_control_block {
+    uint32_t ready; /* bit q: queue q has events */
+    uint32_t _rsvd;
+    uint32_t head[EVTCHN_FIFO_MAX_QUEUES];
+};
+
+/* The control block of vCPU vcpu goes at offset in frame control_gfn. */
+struct evtchn_init_control {
+    uint64_t control_gfn; /* in */
+    uint32_t offset;      /* in: 8-byte aligned, block inside the page */
+    uint32_t vcpu;        /* in */
+    uint8_t link_bits;    /* out */
+    uint8_t _pad[7];
+};
+
+/* One more page of event words, at frame array_gfn. */
+struct evtchn_expand_array {
+    uint64_t array_gfn; /* in */
+};
+
+struct evtchn_set_priority {
+    evtchn_port_t port; /* in */
+    uint32_t priority;  /* in */
+};
+
+_Static_assert(sizeof(struct evtchn_fifo_control_block) == 72,
+               "fifo control block");
+_Static_assert(offsetof(struct evtchn_fifo_control_block, head) == 8,
+               "fifo control block head");
+_Static_assert(sizeof(struct evtchn_init_control) == 24, "init_control");
+_Static_assert(offsetof(struct evtchn_init_control, offset) == 8,
+               "init_control.offset");
+_Static_assert(offsetof(struct evtchn_init_control, vcpu) == 12,
+               "init_control.vcpu");
+_Static_assert(offsetof(struct evtchn_init_control, link_bits) == 16,
+               "init_control.link_bits");
+_Static_assert(sizeof(struct evtchn_expand_array) == 8, "expand_array");
+_Static_assert(sizeof(struct evtchn_set_priority) == 8, "set_priority");
+
 #endif /* XHV_PUBLIC_EVENT_CHANNEL_H */

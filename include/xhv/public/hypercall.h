@@ -12,6 +12,7 @@
 #ifndef XHV_PUBLIC_HYPERCALL_H
 #define XHV_PUBLIC_HYPERCALL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define __HYPERVISOR_memory_op        12
@@ -91,6 +92,17 @@ _Static_assert(sizeof(struct xen_feature_info) == 8, "feature_info");
 struct sched_shutdown {
     uint32_t reason; /* SHUTDOWN_* */
 };
+
+/* SCHEDOP_poll: block until one of ports[0..nr_ports) is pending, or
+ * until system time timeout (ns; 0 for none). */
+struct sched_poll {
+    uint64_t ports; /* guest handle: evtchn_port_t[nr_ports] */
+    uint32_t nr_ports;
+    uint32_t _pad;
+    uint64_t timeout;
+};
+_Static_assert(sizeof(struct sched_poll) == 24, "sched_poll");
+_Static_assert(offsetof(struct sched_poll, timeout) == 16, "sched_poll.timeout");
 
 /* Reasons, as in Xen's sched.h. */
 #define SHUTDOWN_poweroff   0
