@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "domain/domain.h"
+#include "gnttab/gnttab.h"
 #include "lib/alloc.h"
 #include "lib/deadline.h"
 #include "lib/assert.h"
@@ -185,6 +186,10 @@ static int domain_build(struct domain *d)
     if (rc)
         return rc;
     rc = alloc_shared_info(d);
+    if (rc)
+        return rc;
+    rc = gnttab_domain_init(d, d->params.max_grant_frames,
+                            d->params.max_maptrack_frames);
     if (rc)
         return rc;
     rc = p2m_init(&d->p2m, ram_end_gfn(d->params.max_pages) + SPECIAL_GFNS);
@@ -412,11 +417,18 @@ void domain_relinquish_resources(struct domain *d)
      * keep the page owned after the domain is gone. */
     for (i = 0; i < d->nr_vcpus; i++)
         XHV_ASSERT(!d->vcpus[i]->vcpu_info_page);
+    /* The grant mappings d holds leave its P2M while it still exists,
+     * and nobody pins d's own grants from here on. */
+    gnttab_release_mappings(d);
     if (d->p2m.root) {
         p2m_close_window(&d->p2m);
         p2m_for_each_extent(&d->p2m, release_extent, &r);
         p2m_teardown(&d->p2m);
     }
+    /* Grant frames are extra pages like shared_info: freed here, once no
+     * physmap shows them. Pages d granted and others still map stay
+     * (owned, dying) until the last mapping goes. */
+    gnttab_relinquish(d);
     free_shared_info(d);
     if (mm_owner_tot_pages(&d->mm) || mm_owner_extra_pages(&d->mm))
         log_warn("domain",
@@ -481,6 +493,7 @@ static void domain_destroy(struct domain *d)
     pthread_cond_destroy(&d->shutdown_cond);
     vcpus_destroy(d);
     evtchn_domain_fini(&d->evtchn);
+    gnttab_domain_destroy(d);
     mm_owner_fini(&d->mm);
     pthread_mutex_destroy(&d->lock);
     xhv_free(d);

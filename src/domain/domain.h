@@ -82,10 +82,14 @@ struct domain_params {
     uint64_t max_pages;    /* ceiling for ballooning; >= memory_pages */
     unsigned int vcpus;
     enum shutdown_action on_poweroff, on_reboot, on_crash;
+    /* Grant-table limits (xl's max_grant_frames, max_maptrack_frames);
+     * 0 for xl's defaults, 64 and 1024. */
+    unsigned int max_grant_frames, max_maptrack_frames;
 };
 
 struct domain;
 struct vcpu;
+struct gnttab;
 
 /*
  * What a vCPU backend (kvm, sim) provides to the domain layer, which knows
@@ -170,6 +174,9 @@ struct domain {
 
     struct p2m p2m;
     struct evtchn_domain evtchn;
+    /* Grant table (src/gnttab/): set at creation, freed on the last put;
+     * NULL before then. */
+    struct gnttab *gnttab;
     struct domain_params params;
     uint64_t hvm_params[HVM_NR_PARAMS]; /* d->lock */
     unsigned int nr_vcpus;

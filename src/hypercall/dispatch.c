@@ -18,6 +18,7 @@ static const hcall_fn table[XEN_NR_HYPERCALLS] = {
     [__HYPERVISOR_sched_op] = do_sched_op,
     [__HYPERVISOR_hvm_op] = do_hvm_op,
     [__HYPERVISOR_event_channel_op] = do_event_channel_op,
+    [__HYPERVISOR_grant_table_op] = do_grant_table_op,
 };
 
 static uint64_t counts[XEN_NR_HYPERCALLS]; /* atomic */

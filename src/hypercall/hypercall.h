@@ -55,5 +55,6 @@ long do_memory_op(struct vcpu *v, const struct hcall *h);
 long do_hvm_op(struct vcpu *v, const struct hcall *h);
 long do_vcpu_op(struct vcpu *v, const struct hcall *h);
 long do_event_channel_op(struct vcpu *v, const struct hcall *h);
+long do_grant_table_op(struct vcpu *v, const struct hcall *h);
 
 #endif /* XHV_HYPERCALL_HYPERCALL_H */

@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 
+#include "gnttab/gnttab.h"
 #include "hypercall/hypercall.h"
 #include "lib/log.h"
 #include "xhv/public/memory.h"
@@ -240,7 +241,8 @@ static int gmfn_range_check(struct domain *d,
             return -EINVAL;
         if (dst >= x->idx + lo && dst < x->idx + hi)
             continue;
-        if (p2m_lookup(&d->p2m, dst, NULL, &t) == 0 && t == p2m_special)
+        if (p2m_lookup(&d->p2m, dst, NULL, &t) == 0 &&
+            (t == p2m_special || p2m_is_grant(t)))
             return -EBUSY;
     }
     return 0;
@@ -315,7 +317,14 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg, uint64_t start)
     case XENMAPSPACE_gmfn_range:
         return add_gmfn_range(d, &x, start);
     case XENMAPSPACE_grant_table:
-        /* No grant tables yet: Xen built without them says -EINVAL. */
+        /* Under the domain lock like every physmap change here. */
+        if (!d->gnttab)
+            return -EINVAL;
+        domain_lock(d);
+        rc = d->state >= DOMAIN_DYING ? -EINVAL
+                                      : gnttab_map_frame(d, x.idx, x.gpfn);
+        domain_unlock(d);
+        return rc;
     default:
         return -EINVAL;
     }
@@ -332,7 +341,9 @@ static int remove_ram(struct domain *d, gfn_t gfn)
     if (rc)
         rc = -ENOENT; /* outside the window is just as empty */
     else if (t == p2m_special)
-        rc = -EOPNOTSUPP; /* grant frames will bring their own rules */
+        /* A grant frame leaves the physmap and stays in the table, as in
+         * Xen; anything else special is not the guest's to remove. */
+        rc = gnttab_unmap_frame(d, gfn) == 0 ? 0 : -EOPNOTSUPP;
     else
         rc = p2m_remove_ram(&d->p2m, gfn);
     domain_unlock(d);

@@ -34,7 +34,22 @@ enum p2m_type {
     p2m_ram_rw,      /* ordinary RAM */
     p2m_ram_ro,      /* RAM the guest may only read */
     p2m_special,     /* an extra page: shared_info, grant frames */
+    p2m_grant_map_rw, /* another domain's page, mapped through a grant */
+    p2m_grant_map_ro, /* the same, read-only */
 };
+
+/* Grant mappings hold references of their own (src/gnttab/): only the
+ * grant code may add or remove them, never a physmap change. */
+static inline bool p2m_is_grant(enum p2m_type t)
+{
+    return t == p2m_grant_map_rw || t == p2m_grant_map_ro;
+}
+
+/* Entries the guest may read but not write. */
+static inline bool p2m_is_readonly(enum p2m_type t)
+{
+    return t == p2m_ram_ro || t == p2m_grant_map_ro;
+}
 
 struct p2m {
     pthread_mutex_t lock;
@@ -57,7 +72,7 @@ void p2m_teardown(struct p2m *p);
 int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr, enum p2m_type t);
 /*
  * Maps gfn to mfn whatever was there, except that a special page is only
- * replaced by itself (-EBUSY otherwise). What was there comes back through
+ * replaced by itself and a grant mapping never is (-EBUSY otherwise). What was there comes back through
  * prev_mfn/prev_t (p2m_invalid for nothing); the caller deals with it.
  */
 int p2m_set_entry(struct p2m *p, gfn_t gfn, mfn_t mfn, enum p2m_type t,

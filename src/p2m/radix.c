@@ -144,7 +144,7 @@ void p2m_teardown(struct p2m *p)
 static int window_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr,
                       enum p2m_type t)
 {
-    int prot = t == p2m_ram_ro ? PROT_READ : PROT_READ | PROT_WRITE;
+    int prot = p2m_is_readonly(t) ? PROT_READ : PROT_READ | PROT_WRITE;
     void *va;
 
     if (!p->window)
@@ -229,7 +229,7 @@ int p2m_set_entry(struct p2m *p, gfn_t gfn, mfn_t mfn, enum p2m_type t,
     if (*e & P2M_PRESENT) {
         old_mfn = *e & P2M_MFN_MASK;
         old_t = (enum p2m_type)((*e & P2M_TYPE_MASK) >> P2M_TYPE_SHIFT);
-        if (old_t == p2m_special && old_mfn != mfn) {
+        if ((old_t == p2m_special && old_mfn != mfn) || p2m_is_grant(old_t)) {
             rc = -EBUSY;
             goto out;
         }
@@ -312,7 +312,8 @@ int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len, bool to_guest)
     pthread_mutex_lock(&p->lock);
     if (!p->window || leaf_entry(p, gfn, false, &e) || !(*e & P2M_PRESENT))
         goto out;
-    if (to_guest && ((*e & P2M_TYPE_MASK) >> P2M_TYPE_SHIFT) == p2m_ram_ro)
+    if (to_guest && p2m_is_readonly((enum p2m_type)((*e & P2M_TYPE_MASK) >>
+                                                    P2M_TYPE_SHIFT)))
         goto out;
     hva = p->window + gpa;
     if (to_guest)
