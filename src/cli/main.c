@@ -52,6 +52,22 @@ static const struct cli_cmd commands[] = {
      "the remote domain and port or the VIRQ, the vCPU it notifies, and\n"
      "whether the guest sees it pending or masked.\n",
      cmd_evtchn},
+    {"live-update", "[--binary PATH] [--mode transfer|exec] [--timeout S]",
+     "Replace xhvd under running guests",
+     "Starts the xhvd binary at PATH (default: the one running) beside the\n"
+     "running xhvd, hands it every domain and exits: guests keep their\n"
+     "memory, event channels, console and domain ids, and stop only for\n"
+     "the blackout, whose phases are printed. If the new xhvd fails or\n"
+     "times out before the guests resume, the old one resumes them as they\n"
+     "were (rollback) and the command fails with the reason.\n"
+     "\n"
+     "  --binary PATH   the new xhvd (default: the running binary)\n"
+     "  --mode MODE     transfer (default): new process, with rollback;\n"
+     "                  exec: execve() in place, same pid, no rollback\n"
+     "  --timeout S     give up and roll back after S seconds (default 30)\n"
+     "  --json          print the answer as JSON\n"
+     "  --fault SITE:N  (tests) run the new xhvd with XHV_FAULT=SITE:N\n",
+     cmd_live_update},
     {"info", "", "Show host, memory and daemon information", "", cmd_info},
     {"pause", "DOMAIN", "Pause a domain",
      "Pauses nest: each pause needs its own unpause. DOMAIN is a name or\n"

@@ -25,12 +25,21 @@ struct daemon_opts {
     char rundir[PATH_MAX];
     bool foreground;
     enum log_level log_level;
+    int lu_fd; /* --lu-fd: a live update's new xhvd, or -1 */
 };
 
 struct daemon_state {
     struct daemon_opts opts;
     uint64_t started_ns;
     bool stopping;
+    /* Live update. generation counts the xhvd processes since the first
+     * (0); scratch_half is the half this one boots its xenheap in. */
+    uint64_t generation;
+    unsigned int scratch_half;
+    int pidfd;               /* the locked pidfile */
+    int inherited_listen_fd; /* from the old xhvd, or -1 */
+    char self_path[PATH_MAX]; /* the binary, for live-update's default */
+    bool lu_handed_over;     /* answer the command, then _exit(0) */
 };
 
 extern struct daemon_state xhvd;
@@ -121,5 +130,13 @@ void daemon_destroy_all_domains(void);
 
 /* server.c */
 int server_run(const char *rundir, int ready_fd);
+int server_listen_fd(void);
+/* The connection whose request is being handled, or -1. */
+int server_current_client_fd(void);
+
+/* liveupdate.c, lu_new.c */
+int cmd_live_update(struct json_object *, struct json_object **, char *,
+                    size_t);
+int lu_new_main(int sock, const struct daemon_opts *o);
 
 #endif /* XHV_DAEMON_DAEMON_H */

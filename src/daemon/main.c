@@ -57,10 +57,13 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o)
         {"log-level", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        /* Internal: started by an older xhvd for a live update. */
+        {"lu-fd", required_argument, NULL, 'U'},
         {NULL, 0, NULL, 0},
     };
     int c;
 
+    o->lu_fd = -1;
     o->mem_bytes = 1ULL << 30;
     o->scratch_bytes = 64ULL << 20;
     o->log_level = LOG_INFO;
@@ -102,6 +105,17 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o)
         case 'V':
             printf("xhvd %s\n", XHV_VERSION);
             exit(0);
+        case 'U': {
+            char *end;
+            long fd = strtol(optarg, &end, 10);
+
+            if (*end || fd < 3 || fd > 65535) {
+                fprintf(stderr, "xhvd: bad --lu-fd '%s'\n", optarg);
+                return -EINVAL;
+            }
+            o->lu_fd = (int)fd;
+            break;
+        }
         default:
             fputs("Try 'xhvd --help'.\n", stderr);
             return -EINVAL;
@@ -241,21 +255,75 @@ static void shutdown_machine(void)
     mm_fini();
 }
 
+/* The running binary, for `xhv live-update` without --binary. */
+static void find_self(const char *argv0)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    const char *deleted = " (deleted)";
+    size_t dl = strlen(deleted);
+
+    if (n <= 0) {
+        snprintf(xhvd.self_path, sizeof(xhvd.self_path), "%s", argv0);
+        return;
+    }
+    buf[n] = '\0';
+    /* Replaced on disk (reinstalled): the path names the new one. */
+    if ((size_t)n > dl && strcmp(buf + n - dl, deleted) == 0)
+        buf[n - dl] = '\0';
+    snprintf(xhvd.self_path, sizeof(xhvd.self_path), "%s", buf);
+}
+
+/* The new xhvd of a transfer-mode live update: no pidfile to take (the old
+ * one's lock is ours through the inherited descriptor), no daemonising
+ * (we are born in its session, with its log as stderr). */
+static int lu_main(void)
+{
+    struct timespec ts;
+    int rc;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    xhvd.started_ns =
+        (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    log_info("xhvd", "xhvd %s starting for a live update, pid %d", XHV_VERSION,
+             (int)getpid());
+    rc = lu_new_main(xhvd.opts.lu_fd, &xhvd.opts);
+    if (rc)
+        return 1;
+    write_pid(xhvd.pidfd);
+    rc = server_run(xhvd.opts.rundir, -1);
+    shutdown_machine();
+    if (!rc) {
+        char path[PATH_MAX + 16];
+
+        snprintf(path, sizeof(path), "%s/xhvd.pid", xhvd.opts.rundir);
+        unlink(path);
+    }
+    log_info("xhvd", "exiting");
+    return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     struct timespec ts;
     int pidfd = -1, ready_fd = -1, rc;
 
+    xhvd.pidfd = -1;
+    xhvd.inherited_listen_fd = -1;
     if (parse_opts(argc, argv, &xhvd.opts))
         return 2;
+    find_self(argv[0]);
     log_set_stderr_level(xhvd.opts.log_level);
     if (fault_arm_from_env()) {
         fprintf(stderr, "xhvd: XHV_FAULT must be SITE:N or SITE:N+\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    if (xhvd.opts.lu_fd >= 0)
+        return lu_main();
     if (take_rundir(xhvd.opts.rundir, &pidfd))
         return 1;
+    xhvd.pidfd = pidfd;
     if (!xhvd.opts.foreground && (daemonise(xhvd.opts.rundir, &ready_fd) ||
                                   redirect_output(xhvd.opts.rundir)))
         return 1;

@@ -34,6 +34,8 @@ static const struct daemon_cmd commands[] = {
     {"audit", cmd_audit, NO_ARGS},
     {"console", cmd_console, ARGS("domain", "offset")},
     {"evtchn", cmd_evtchn, ARGS("domain")},
+    {"live-update", cmd_live_update,
+     ARGS("binary", "mode", "timeout", "fault")},
 };
 
 /* An argument the command does not take is an error, not ignored: a

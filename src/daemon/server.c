@@ -73,11 +73,31 @@ static void notify_guest_shutdown(struct domain *d)
     (void)w; /* a full counter already means "look" */
 }
 
+static int listen_fd = -1, current_client_fd = -1;
+
+int server_listen_fd(void)
+{
+    return listen_fd;
+}
+
+int server_current_client_fd(void)
+{
+    return current_client_fd;
+}
+
 static int listen_socket(const char *rundir, int *out)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     mode_t old;
     int fd, rc;
+
+    /* After a live update: the same socket, never closed, so clients that
+     * connected during the blackout are answered by the new xhvd. */
+    if (xhvd.inherited_listen_fd >= 0) {
+        fcntl(xhvd.inherited_listen_fd, F_SETFL, O_NONBLOCK);
+        *out = xhvd.inherited_listen_fd;
+        return 0;
+    }
 
     rc = ctl_socket_path(rundir, sa.sun_path, sizeof(sa.sun_path));
     if (rc)
@@ -155,7 +175,9 @@ static int handle_frame(struct client *c)
     size_t alen;
     int rc;
 
+    current_client_fd = c->fd;
     rc = daemon_handle_request(c->msg, c->len, &answer, &alen);
+    current_client_fd = -1;
     xhv_free(c->msg);
     c->msg = NULL;
     c->hdr_got = 0;
@@ -164,6 +186,12 @@ static int handle_frame(struct client *c)
         return rc;
     rc = send_answer(c, answer, alen);
     xhv_free(answer);
+    if (xhvd.lu_handed_over) {
+        /* Every page, guest and socket is the new xhvd's: touch nothing,
+         * not even the pidfile or the socket path. */
+        log_info("xhvd", "exiting after live update");
+        _exit(0);
+    }
     return rc;
 }
 
@@ -330,6 +358,7 @@ int server_run(const char *rundir, int ready_fd)
     char path[PATH_MAX];
 
     rc = listen_socket(rundir, &lfd);
+    listen_fd = lfd;
     if (rc) {
         log_err("xhvd", "cannot listen on %s/%s: %s", rundir, CTL_SOCKET_NAME,
                 strerror(-rc));

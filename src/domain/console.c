@@ -145,3 +145,31 @@ size_t domain_console_read_from(struct domain *d, uint64_t from, char *buf,
     pthread_mutex_unlock(&c->lock);
     return n;
 }
+
+int domain_console_restore(struct domain *d, uint64_t total, const char *buf,
+                           size_t len)
+{
+    struct domain_console *c = d->console;
+    int rc = 0;
+
+    if (!c || len > DOMAIN_CONSOLE_RING || len > total)
+        return -EINVAL;
+    pthread_mutex_lock(&c->lock);
+    if (len && !c->ring) {
+        c->ring = xhv_malloc(DOMAIN_CONSOLE_RING);
+        if (!c->ring) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        __atomic_add_fetch(&d->overhead_bytes, DOMAIN_CONSOLE_RING,
+                           __ATOMIC_RELAXED);
+    }
+    if (len)
+        memcpy(c->ring, buf, len);
+    c->head = 0;
+    c->used = len;
+    c->total = total;
+out:
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}

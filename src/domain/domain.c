@@ -249,6 +249,119 @@ int domain_create(const struct domain_params *p, struct domain **out)
     return 0;
 }
 
+int domain_lu_create(const struct domain_params *p, uint32_t domid,
+                     struct domain **out)
+{
+    struct domain *d;
+    int rc;
+
+    rc = check_params(p);
+    if (rc)
+        return rc;
+    d = xhv_calloc(1, sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->shutdown_cond, NULL);
+    evtchn_domain_init(&d->evtchn);
+    d->params = *p;
+    strcpy(d->name, p->name);
+    d->refcnt = 1;
+    d->state = DOMAIN_CREATED;
+    d->pause_count = 1;
+    d->shutdown_reason = SHUTDOWN_NONE;
+    d->shared_info.gfn = INVALID_GFN;
+    d->created_ns = now_ns();
+    d->overhead_bytes = sizeof(*d);
+    list_init(&d->link);
+    rc = domlist_insert_id(d, domid);
+    if (rc) {
+        evtchn_domain_fini(&d->evtchn);
+        pthread_cond_destroy(&d->shutdown_cond);
+        pthread_mutex_destroy(&d->lock);
+        xhv_free(d);
+        return rc;
+    }
+    mm_owner_init(&d->mm, d->domid, p->max_pages);
+    rc = domain_console_init(d);
+    if (!rc)
+        rc = p2m_init(&d->p2m, ram_end_gfn(d->params.max_pages) + SPECIAL_GFNS);
+    if (rc) {
+        /* Nothing adopted yet: the kill frees only xhv's own memory. */
+        domain_kill(d);
+        return rc;
+    }
+    get_domain(d);
+    *out = d;
+    return 0;
+}
+
+/* The largest order of an aligned chunk at mfn within nr pages. */
+static unsigned int chunk_order(mfn_t mfn, uint64_t nr)
+{
+    unsigned int o = 0;
+
+    while (o < MAX_ORDER && !(mfn & (1ULL << o)) && (2ULL << o) <= nr)
+        o++;
+    return o;
+}
+
+static int adopt_shared_info(struct domain *d, mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+    int rc;
+
+    if (d->shared_info.page)
+        return -EEXIST;
+    rc = get_page_and_type(pg, &d->mm, PGT_writable_page);
+    if (rc)
+        return rc;
+    domain_lock(d);
+    d->shared_info.page = pg;
+    d->shared_info.virt = mfn_to_virt(mfn);
+    domain_unlock(d);
+    return 0;
+}
+
+int domain_lu_adopt(struct domain *d, mfn_t mfn, uint64_t nr,
+                    enum page_kind kind, uint32_t idx)
+{
+    unsigned int o;
+    uint64_t i;
+    int rc = 0;
+
+    /* RAM goes back in the largest aligned chunks the extent allows, so
+     * the cost follows the number of extents more than their size. */
+    while (kind == PAGE_KIND_NONE && nr && !rc) {
+        o = chunk_order(mfn, nr);
+        rc = assign_pages(&d->mm, mfn_to_page(mfn), o, 0);
+        mfn += 1ULL << o;
+        nr -= 1ULL << o;
+    }
+    for (i = 0; kind != PAGE_KIND_NONE && i < nr && !rc; i++) {
+        rc = assign_pages(&d->mm, mfn_to_page(mfn + i), 0,
+                          MEMF_extra(kind, idx + i));
+        if (!rc && kind == PAGE_KIND_SHARED_INFO)
+            rc = adopt_shared_info(d, mfn + i);
+    }
+    return rc;
+}
+
+int domain_lu_finish(struct domain *d, gfn_t shared_info_gfn)
+{
+    int rc;
+
+    if (!d->shared_info.page)
+        return -ENOENT;
+    domain_lock(d);
+    d->shared_info.gfn = shared_info_gfn;
+    domain_unlock(d);
+    rc = vcpus_create(d, d->params.vcpus);
+    if (!rc)
+        domain_time_init(d);
+    return rc;
+}
+
 int domain_pause(struct domain *d)
 {
     int rc = 0;

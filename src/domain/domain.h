@@ -189,6 +189,20 @@ struct domain {
 
 /* Lifecycle (domain.c). */
 int domain_create(const struct domain_params *p, struct domain **out);
+
+/*
+ * Live update (src/liveupdate/): a domain rebuilt around pages it already
+ * owns. domain_lu_create() makes the shell under the old domid, paused,
+ * with no RAM and no shared_info; domain_lu_adopt() gives it each of its
+ * preserved pages (marked in use by mm_mark_in_use() first), extra pages
+ * with their kind and index; domain_lu_finish() creates the vCPUs once
+ * shared_info is back, so their vcpu_info points into it.
+ */
+int domain_lu_create(const struct domain_params *p, uint32_t domid,
+                     struct domain **out);
+int domain_lu_adopt(struct domain *d, mfn_t mfn, uint64_t nr,
+                    enum page_kind kind, uint32_t idx);
+int domain_lu_finish(struct domain *d, gfn_t shared_info_gfn);
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
 /* Acts on reason per the domain's on_* setting; *restart is set when the
@@ -257,6 +271,10 @@ void domain_console_free(struct domain *d);
 void domain_console_write(struct domain *d, const char *buf, size_t len);
 /* Copies the retained output, oldest first; returns the bytes held. */
 size_t domain_console_read(struct domain *d, char *buf, size_t len);
+/* Live update: the ring holds buf (its newest len bytes) and total bytes
+ * were ever written. */
+int domain_console_restore(struct domain *d, uint64_t total, const char *buf,
+                           size_t len);
 /* Reads output from byte offset from (counted since the domain was
  * created; older bytes already overwritten are skipped) and sets *next to
  * the offset after what was copied. */
@@ -297,6 +315,7 @@ struct domain *domain_lookup_name(const char *name);
  * unambiguous. */
 struct domain *domain_lookup(const char *id_or_name);
 int domlist_insert(struct domain *d);
+int domlist_insert_id(struct domain *d, uint32_t domid);
 void domlist_remove(struct domain *d);
 unsigned int domlist_count(void);
 /* References to every domain, by ascending domid; caller puts each and

@@ -107,6 +107,32 @@ out:
     return rc;
 }
 
+/* Live update: d comes back under the id it had in the old xhvd. */
+int domlist_insert_id(struct domain *d, uint32_t domid)
+{
+    struct list_head *pos;
+    int rc = 0;
+
+    if (domid == 0 || domid > DOMID_MAX_NORMAL)
+        return -EINVAL;
+    pthread_mutex_lock(&domlist_lock);
+    if (find_name(d->name) || find_id(domid)) {
+        rc = -EEXIST;
+        goto out;
+    }
+    d->domid = domid;
+    if (next_domid <= domid)
+        next_domid = domid + 1;
+    list_for_each(pos,
+                  &domlist) if (list_entry(pos, struct domain, link)->domid >
+                                d->domid) break;
+    list_add_tail(&d->link, pos);
+    nr_domains++;
+out:
+    pthread_mutex_unlock(&domlist_lock);
+    return rc;
+}
+
 void domlist_remove(struct domain *d)
 {
     pthread_mutex_lock(&domlist_lock);

@@ -339,6 +339,31 @@ out:
     return rc;
 }
 
+int mm_unmark(mfn_t start, uint64_t nr)
+{
+    uint64_t n;
+    int rc = 0;
+
+    if (start >= machine.nr_pages || nr > machine.nr_pages - start)
+        return -EINVAL;
+    heap_lock();
+    for (n = 0; n < nr; n++) {
+        const struct page_info *pg = &machine.frame_table[start + n];
+
+        if (page_state(pg) != PGC_state_inuse || pg->u.inuse.owner ||
+            (pgc_get(pg) & (PGC_xen_heap | PGC_count_mask | PGC_allocated))) {
+            rc = -EBUSY;
+            goto out;
+        }
+    }
+    for (n = 0; n < nr; n++)
+        pgc_set(&machine.frame_table[start + n], PGC_state_unmanaged);
+    machine.nr_unmanaged += nr;
+out:
+    heap_unlock();
+    return rc;
+}
+
 /* Takes page mfn out of the free chunk that holds it, freeing the rest. */
 static int carve_free_page(mfn_t mfn)
 {

@@ -250,3 +250,9 @@ void mm_scratch_other_half(mfn_t *start, uint64_t *nr)
     *start = machine.other_start;
     *nr = machine.other_nr;
 }
+
+void mm_scratch_own_half(mfn_t *start, uint64_t *nr)
+{
+    *start = machine.own_start;
+    *nr = machine.own_nr;
+}

@@ -176,6 +176,8 @@ bool mfn_in_scratch(mfn_t mfn);
 void mm_heap_complete(void);
 /* The scratch half this generation reserves for the next one. */
 void mm_scratch_other_half(mfn_t *start, uint64_t *nr);
+/* The half this generation's xenheap may use. */
+void mm_scratch_own_half(mfn_t *start, uint64_t *nr);
 
 /* The heap (heap.c). init_heap_pages skips pages in use, reserved or
  * broken, and returns how many pages it handed to the allocator. */
@@ -188,6 +190,10 @@ int mm_mark_broken(mfn_t mfn);
  * them back to their rebuilt domain. -EBUSY if any is not unmanaged.
  */
 int mm_mark_in_use(mfn_t start, uint64_t nr);
+/* Undoes mm_mark_in_use() for pages nobody took (live-update records once
+ * read): unmanaged again, for init_heap_pages(). -EBUSY if any is owned
+ * or referenced. */
+int mm_unmark(mfn_t start, uint64_t nr);
 bool page_is_free(const struct page_info *pg);
 
 /* xhv's own pages (xenheap.c). Contents are not zeroed, only scrubbed of

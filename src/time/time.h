@@ -35,6 +35,11 @@
 
 /* System time in ns (Xen's NOW()). */
 uint64_t time_system_ns(void);
+/* The base: the CLOCK_MONOTONIC reading that is system time 0. */
+uint64_t time_system_base(void);
+/* Live update: adopt the old xhvd's base. Only before anything has read
+ * system time (-EBUSY after), -EINVAL for a base in the future. */
+int time_system_base_inherit(uint64_t base);
 
 /* The wall-clock time at system time 0. */
 void time_wallclock_base(uint64_t *sec, uint32_t *nsec);

@@ -12,6 +12,7 @@
  * system-time readings, so a change of the host's clock reaches guests the
  * next time the wallclock is written.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -28,9 +29,31 @@ static uint64_t clock_ns(clockid_t id)
     return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t preset_ns; /* live update: the old xhvd's base, or 0 */
+
 static void base_init(void)
 {
-    base_ns = clock_ns(CLOCK_MONOTONIC);
+    base_ns = preset_ns ? preset_ns : clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t time_system_base(void)
+{
+    pthread_once(&base_once, base_init);
+    return base_ns;
+}
+
+int time_system_base_inherit(uint64_t base)
+{
+    uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+    /* CLOCK_MONOTONIC is one clock for every process on the host, so the
+     * old base still means the same instant; one from the future is not
+     * a base but a corrupt record. */
+    if (base == 0 || base > now)
+        return -EINVAL;
+    preset_ns = base;
+    pthread_once(&base_once, base_init);
+    return base_ns == base ? 0 : -EBUSY;
 }
 
 uint64_t time_system_ns(void)

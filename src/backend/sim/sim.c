@@ -373,3 +373,12 @@ bool sim_domain_is(const struct domain *d)
 {
     return d->backend == &sim_backend;
 }
+
+const char *sim_domain_program(struct domain *d)
+{
+    struct sim_domain *s = sim_domain_is(d) ? sim_of(d) : NULL;
+
+    if (!s || !s->nr || s->vcpus[0].fn != sim_program_loop)
+        return "";
+    return ((const struct sim_program *)s->vcpus[0].arg)->name;
+}

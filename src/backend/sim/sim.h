@@ -90,5 +90,7 @@ struct sim_start_info {
 int sim_domain_park(struct domain *d, int timeout_ms);
 void sim_domain_unpark(struct domain *d);
 bool sim_domain_is(const struct domain *d);
+/* The program vCPU 0 runs, or "" for none. */
+const char *sim_domain_program(struct domain *d);
 
 #endif /* XHV_BACKEND_SIM_SIM_H */

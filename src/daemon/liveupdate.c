@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * `xhv live-update`: replacing xhvd under running guests (DESIGN.md §7).
+ *
+ * transfer mode, the old xhvd's side (cmd_live_update):
+ *   prepare   start the new binary with --lu-fd; send it HELLO with the
+ *             machine memfd, the listening socket and the pidfile (whose
+ *             lock it thereby shares); it boots in the other scratch half
+ *             and answers READY. Guests run all the while.
+ *   pause     park every guest at a step boundary (the blackout begins)
+ *   write     lu_save(): the records, in pages of the LU system owner
+ *   handover  send the descriptor (MFNs, length, CRC)
+ *   ...       the new one parses, rebuilds, resumes and says DONE with its
+ *             times; the old one answers the CLI and exits at once,
+ *             touching nothing: every page it had is the new one's now.
+ * Any failure, a FAIL message, EOF or the timeout before DONE: the new
+ * process is killed and reaped first (so it can never run a guest beside
+ * us), then the record pages are freed and every guest unparked: rollback.
+ *
+ * exec mode: pause and write as above, then execve() in place with the
+ * descriptor in a memfd; same PID, no rollback once execve() succeeded.
+ * The new image answers the CLI on the connection it inherits.
+ *
+ * The socket protocol between the two binaries is itself an ABI between
+ * versions: fixed little-endian messages, a version in HELLO.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/sim/sim.h"
+#include "ctl/ctl.h"
+#include "daemon/daemon.h"
+#include "daemon/lu_proto.h"
+#include "lib/alloc.h"
+#include "lib/fault.h"
+#include "lib/log.h"
+#include "liveupdate/lu.h"
+#include "stream/stream.h"
+
+#define PARK_TIMEOUT_MS 5000
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- parking every guest ------------------------------------------------ */
+
+/* Parks every sim domain; on failure unparks those it parked. */
+static int park_all(struct domain ***doms, unsigned int *n, char *err,
+                    size_t errlen)
+{
+    unsigned int i;
+    int rc;
+
+    rc = domlist_snapshot(doms, n);
+    if (rc) {
+        snprintf(err, errlen, "cannot list domains: %s", strerror(-rc));
+        return rc;
+    }
+    for (i = 0; i < *n; i++) {
+        if (!sim_domain_is((*doms)[i]))
+            continue;
+        rc = sim_domain_park((*doms)[i], PARK_TIMEOUT_MS);
+        if (rc) {
+            snprintf(err, errlen, "d%u did not stop within %d ms",
+                     (*doms)[i]->domid, PARK_TIMEOUT_MS);
+            while (i--)
+                sim_domain_unpark((*doms)[i]);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void unpark_all(struct domain **doms, unsigned int n)
+{
+    unsigned int i;
+
+    for (i = 0; i < n; i++) {
+        sim_domain_unpark(doms[i]);
+        put_domain(doms[i]);
+    }
+    xhv_free(doms);
+}
+
+/* ---- the new process ---------------------------------------------------- */
+
+struct lu_child {
+    pid_t pid;
+    int sock;
+};
+
+static void child_kill(struct lu_child *c)
+{
+    if (c->pid > 0) {
+        kill(c->pid, SIGKILL);
+        waitpid(c->pid, NULL, 0);
+    }
+    if (c->sock >= 0)
+        close(c->sock);
+    c->pid = -1;
+    c->sock = -1;
+}
+
+static int spawn(const struct lu_request *req, struct lu_child *c, char *err,
+                 size_t errlen)
+{
+    char fdarg[16], mem[32], scratch[32], level[16];
+    int sv[2];
+    pid_t pid;
+
+    if (fault_fire("lu_spawn") ||
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        snprintf(err, errlen, "cannot make the hand-over socket");
+        return -ENOMEM;
+    }
+    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+    snprintf(mem, sizeof(mem), "%lluK",
+             (unsigned long long)(xhvd.opts.mem_bytes >> 10));
+    snprintf(scratch, sizeof(scratch), "%lluK",
+             (unsigned long long)(xhvd.opts.scratch_bytes >> 10));
+    snprintf(level, sizeof(level), "%s", log_level_name(xhvd.opts.log_level));
+    pid = fork();
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        snprintf(err, errlen, "cannot fork: %s", strerror(errno));
+        return -errno;
+    }
+    if (pid == 0) {
+        char *argv[] = {(char *)req->binary,
+                        "--lu-fd",
+                        fdarg,
+                        "--mem",
+                        mem,
+                        "--lu-scratch",
+                        scratch,
+                        "--rundir",
+                        xhvd.opts.rundir,
+                        "--log-level",
+                        level,
+                        NULL};
+
+        fcntl(sv[1], F_SETFD, 0);
+        if (req->fault[0])
+            setenv("XHV_FAULT", req->fault, 1);
+        else
+            unsetenv("XHV_FAULT");
+        execv(req->binary, argv);
+        fprintf(stderr, "xhvd: live update: cannot run %s: %s\n", req->binary,
+                strerror(errno));
+        _exit(127);
+    }
+    close(sv[1]);
+    c->pid = pid;
+    c->sock = sv[0];
+    return 0;
+}
+
+/* Waits for one message of type want (or FAIL) until deadline. */
+static int expect(struct lu_child *c, uint32_t want, uint64_t deadline,
+                  void *buf, size_t size, size_t *got, char *err, size_t errlen)
+{
+    struct lu_msg_head *h = buf;
+    struct pollfd pfd = {.fd = c->sock, .events = POLLIN};
+    uint64_t now = mono_ns();
+    ssize_t n;
+    int left;
+
+    left = now >= deadline ? 0 : (int)((deadline - now) / 1000000) + 1;
+    if (poll(&pfd, 1, left) <= 0) {
+        snprintf(err, errlen, "the new xhvd did not answer in time");
+        return -ETIMEDOUT;
+    }
+    n = recv(c->sock, buf, size, 0);
+    if (n <= 0) {
+        snprintf(err, errlen, "the new xhvd exited (see the log)");
+        return -EPIPE;
+    }
+    if ((size_t)n < sizeof(*h) || h->len != (uint32_t)n) {
+        snprintf(err, errlen, "the new xhvd sent a malformed message");
+        return -EPROTO;
+    }
+    if (h->type == LU_MSG_FAIL) {
+        snprintf(err, errlen, "the new xhvd failed: %.*s",
+                 (int)((size_t)n - sizeof(*h)), (char *)(h + 1));
+        return -ECANCELED;
+    }
+    if (h->type != want) {
+        snprintf(err, errlen, "the new xhvd sent message %u, not %u", h->type,
+                 want);
+        return -EPROTO;
+    }
+    *got = (size_t)n;
+    return 0;
+}
+
+static int send_hello(struct lu_child *c, char *err, size_t errlen)
+{
+    struct lu_msg_hello m = {
+        .head = {.type = LU_MSG_HELLO, .len = sizeof(m)},
+        .version = LU_PROTO_VERSION,
+        .generation = xhvd.generation,
+        .new_half = xhvd.scratch_half ^ 1,
+    };
+    int fds[3] = {mm_memfd(), server_listen_fd(), xhvd.pidfd};
+    char cbuf[CMSG_SPACE(sizeof(fds))];
+    struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = cbuf,
+                         .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *cm;
+
+    memset(cbuf, 0, sizeof(cbuf));
+    cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(fds));
+    memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+    if (sendmsg(c->sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
+        snprintf(err, errlen, "cannot reach the new xhvd: %s", strerror(errno));
+        return -EPIPE;
+    }
+    return 0;
+}
+
+static int send_handover(int sock, const struct lu_image *img, uint32_t flags,
+                         char *err, size_t errlen)
+{
+    size_t len = 0, size = LU_HANDOVER_MAX_BYTES + sizeof(struct lu_msg_head);
+    struct lu_msg_head *h = xhv_malloc(size);
+    int rc;
+
+    if (!h)
+        return -ENOMEM;
+    rc = lu_handover_encode(h + 1, size - sizeof(*h), &len, flags, img->len,
+                            img->crc, img->mfns, (uint32_t)img->nr);
+    if (rc) {
+        snprintf(err, errlen,
+                 "the records need %zu pages, more than a "
+                 "descriptor lists",
+                 img->nr);
+    } else {
+        h->type = LU_MSG_HANDOVER;
+        h->len = (uint32_t)(sizeof(*h) + len);
+        if (send(sock, h, h->len, MSG_NOSIGNAL) != (ssize_t)h->len) {
+            snprintf(err, errlen, "cannot send the descriptor: %s",
+                     strerror(errno));
+            rc = -EPIPE;
+        }
+    }
+    xhv_free(h);
+    return rc;
+}
+
+static int add_times(struct json_object *r, const struct lu_times *t)
+{
+    struct json_object *p = ctl_obj();
+    int rc = p ? 0 : -ENOMEM;
+
+#define T(name) CMD_ADD(p, #name "_ns", ctl_u64(t->name))
+    T(prepare);
+    T(pause);
+    T(write);
+    T(handover);
+    T(parse);
+    T(rebuild);
+    T(resume);
+#undef T
+    if (rc) {
+        json_object_put(p);
+        return rc;
+    }
+    rc = ctl_add(r, "phases", p);
+    CMD_ADD(r, "downtime_ns", ctl_u64(t->downtime));
+    return rc;
+}
+
+static int transfer(const struct lu_request *req, struct json_object *r,
+                    char *err, size_t errlen)
+{
+    struct lu_child c = {.pid = -1, .sock = -1};
+    struct lu_image img = {0};
+    struct lu_times t = {0};
+    struct lu_msg_done done;
+    struct domain **doms = NULL;
+    unsigned int n = 0;
+    uint64_t t0 = mono_ns(), deadline = t0 + req->timeout_ns, tp, tw, th;
+    struct lu_msg_head ready[4];
+    size_t got;
+    int rc;
+
+    rc = spawn(req, &c, err, errlen);
+    if (!rc)
+        rc = send_hello(&c, err, errlen);
+    if (!rc)
+        rc = expect(&c, LU_MSG_READY, deadline, ready, sizeof(ready), &got, err,
+                    errlen);
+    if (rc)
+        goto fail_early;
+    tp = mono_ns();
+    t.prepare = tp - t0;
+    /* The blackout begins. */
+    rc = park_all(&doms, &n, err, errlen);
+    if (rc)
+        goto fail_early;
+    tw = mono_ns();
+    t.pause = tw - tp;
+    rc = lu_save(&(struct lu_save_info){.generation = xhvd.generation,
+                                        .scratch_half = xhvd.scratch_half},
+                 &img, err, errlen);
+    th = mono_ns();
+    t.write = th - tw;
+    if (!rc)
+        rc = send_handover(c.sock, &img, 0, err, errlen);
+    if (!rc)
+        rc = expect(&c, LU_MSG_DONE, deadline, &done, sizeof(done), &got, err,
+                    errlen);
+    if (!rc && got != sizeof(done)) {
+        snprintf(err, errlen, "the new xhvd sent a short DONE");
+        rc = -EPROTO;
+    }
+    if (rc) {
+        /* Rollback: the new one is dead before any guest moves again. */
+        child_kill(&c);
+        lu_image_release(&img);
+        unpark_all(doms, n);
+        log_warn("xhvd", "live update rolled back: %s", err);
+        return rc;
+    }
+    t.handover = done.received_ns > th ? done.received_ns - th : 0;
+    t.parse = done.parse_ns;
+    t.rebuild = done.rebuild_ns;
+    t.resume = done.resume_ns;
+    t.downtime = done.resumed_ns > tp ? done.resumed_ns - tp : 0;
+    log_info("xhvd",
+             "live update to pid %d done: downtime %llu us (pause %llu, "
+             "write %llu, hand-over %llu, parse %llu, rebuild %llu, resume "
+             "%llu us); exiting",
+             (int)c.pid, (unsigned long long)(t.downtime / 1000),
+             (unsigned long long)(t.pause / 1000),
+             (unsigned long long)(t.write / 1000),
+             (unsigned long long)(t.handover / 1000),
+             (unsigned long long)(t.parse / 1000),
+             (unsigned long long)(t.rebuild / 1000),
+             (unsigned long long)(t.resume / 1000));
+    /* Everything is the new xhvd's now: answer, then leave untouched. */
+    xhvd.lu_handed_over = true;
+    rc = ctl_add(r, "pid", ctl_u64((uint64_t)c.pid));
+    CMD_ADD(r, "mode", ctl_str("transfer"));
+    CMD_ADD(r, "generation", ctl_u64(xhvd.generation + 1));
+    CMD_ADD(r, "domains", ctl_u64(n));
+    if (!rc)
+        rc = add_times(r, &t);
+    /* The domain references are the old process's own memory: dropping
+     * them could only free things. It exits instead. */
+    return 0;
+
+fail_early:
+    child_kill(&c);
+    log_warn("xhvd", "live update abandoned before the blackout: %s", err);
+    return rc;
+}
+
+/* ---- exec mode ----------------------------------------------------------- */
+
+static int exec_mode(const struct lu_request *req, char *err, size_t errlen)
+{
+    (void)req;
+    snprintf(err, errlen,
+             "--mode exec is not implemented yet; use the "
+             "default, --mode transfer");
+    return -EOPNOTSUPP;
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+int cmd_live_update(struct json_object *args, struct json_object **result,
+                    char *err, size_t errlen)
+{
+    struct lu_request req = {.timeout_ns = 30ULL * 1000000000ULL};
+    const char *s = NULL, *mode = "transfer";
+    struct json_object *r;
+    uint64_t secs = 0;
+    int rc;
+
+    snprintf(req.binary, sizeof(req.binary), "%s", xhvd.self_path);
+    if (ctl_get_str(args, "binary", &s) == 0)
+        snprintf(req.binary, sizeof(req.binary), "%s", s);
+    if (ctl_get_str(args, "fault", &s) == 0)
+        snprintf(req.fault, sizeof(req.fault), "%s", s);
+    rc = ctl_get_str(args, "mode", &mode);
+    if (rc == -EINVAL ||
+        (strcmp(mode, "transfer") != 0 && strcmp(mode, "exec") != 0)) {
+        snprintf(err, errlen, "mode must be \"transfer\" or \"exec\"");
+        return -EINVAL;
+    }
+    rc = ctl_get_u64(args, "timeout", &secs);
+    if (rc == -EINVAL || (rc == 0 && (secs == 0 || secs > 3600))) {
+        snprintf(err, errlen, "timeout must be 1 to 3600 seconds");
+        return -EINVAL;
+    }
+    if (rc == 0)
+        req.timeout_ns = secs * 1000000000ULL;
+    if (access(req.binary, X_OK) != 0) {
+        snprintf(err, errlen, "cannot run '%.200s': %s", req.binary,
+                 strerror(errno));
+        return -ENOENT;
+    }
+    if (xhvd.opts.scratch_bytes == 0 && strcmp(mode, "transfer") == 0) {
+        snprintf(err, errlen,
+                 "this xhvd has no live-update scratch region "
+                 "(--lu-scratch 0): use --mode exec");
+        return -EINVAL;
+    }
+    rc = lu_check(err, errlen);
+    if (rc)
+        return rc;
+    r = ctl_obj();
+    if (!r)
+        return -ENOMEM;
+    if (strcmp(mode, "exec") == 0)
+        rc = exec_mode(&req, err, errlen);
+    else
+        rc = transfer(&req, r, err, errlen);
+    return cmd_finish(r, rc, result);
+}
