@@ -40,6 +40,10 @@ static int no_overlap(struct lu_reader *r, struct lu_ivals *s, uint32_t type,
     struct lu_rec rec;
     size_t i;
 
+    /* qsort() may not be given NULL, even for no elements (found by the
+     * lu_stream fuzzer on a stream without ranges). */
+    if (s->n < 2)
+        return 0;
     qsort(s->v, s->n, sizeof(*s->v), ival_cmp);
     /* Sorted and overlap-free so far, the previous interval ends last. */
     for (i = 1; i < s->n; i++) {

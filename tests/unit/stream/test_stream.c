@@ -307,6 +307,31 @@ static void test_round_trip_mem(void **state)
     free(b.p);
 }
 
+/* Regression: a stream with no intervals passed qsort() a NULL array
+ * (undefined behaviour, found by fuzz_lu_stream). HEADER + END only. */
+static void test_regress_minimal_stream_qsort_null(void **state)
+{
+    struct lu_writer *w;
+    struct lu_reader *r;
+    struct lu_spec s;
+    const void *m;
+    size_t len;
+
+    (void)state;
+    lu_spec_init(&s);
+    assert_int_equal(lu_writer_open_mem(&w), 0);
+    assert_int_equal(lu_write_header(w, &s.hdr), 0);
+    assert_int_equal(lu_write_end(w), 0);
+    m = lu_writer_mem(w, &len);
+    assert_int_equal(len, 8 + sizeof(s.hdr) + 8);
+    assert_int_equal(lu_reader_open_mem(&r, m, len), 0);
+    assert_int_equal(lu_reader_validate(r, lu_writer_crc(w)), 0);
+    assert_int_equal(lu_reader_summary(r)->nr_records, 2);
+    assert_int_equal(lu_reader_summary(r)->nr_domains, 0);
+    lu_reader_free(r);
+    lu_writer_free(w);
+}
+
 /* ---- Page mode ------------------------------------------------------------
  */
 
@@ -881,6 +906,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_mem),
+        cmocka_unit_test(test_regress_minimal_stream_qsort_null),
         cmocka_unit_test(test_round_trip_pages),
         cmocka_unit_test(test_array_split),
         cmocka_unit_test(test_writer_refusals),
