@@ -45,6 +45,7 @@
 #include "lib/log.h"
 #include "liveupdate/lu.h"
 #include "stream/stream.h"
+#include "time/time.h"
 
 #define PARK_TIMEOUT_MS 5000
 
@@ -170,11 +171,13 @@ static int spawn(const struct lu_request *req, struct lu_child *c, char *err,
     return 0;
 }
 
-/* Waits for one message of type want (or FAIL) until deadline. */
+/* Waits for one message of type want (or FAIL) until deadline; copies
+ * at most size bytes of it to out, and its whole length to *got. */
 static int expect(struct lu_child *c, uint32_t want, uint64_t deadline,
-                  void *buf, size_t size, size_t *got, char *err, size_t errlen)
+                  void *out, size_t size, size_t *got, char *err, size_t errlen)
 {
-    struct lu_msg_head *h = buf;
+    uint64_t buf[128]; /* 1 KiB: DONE, READY or a FAIL's text */
+    struct lu_msg_head *h = (struct lu_msg_head *)buf;
     struct pollfd pfd = {.fd = c->sock, .events = POLLIN};
     uint64_t now = mono_ns();
     ssize_t n;
@@ -185,12 +188,13 @@ static int expect(struct lu_child *c, uint32_t want, uint64_t deadline,
         snprintf(err, errlen, "the new xhvd did not answer in time");
         return -ETIMEDOUT;
     }
-    n = recv(c->sock, buf, size, 0);
+    n = recv(c->sock, buf, sizeof(buf), MSG_TRUNC);
     if (n <= 0) {
         snprintf(err, errlen, "the new xhvd exited (see the log)");
         return -EPIPE;
     }
-    if ((size_t)n < sizeof(*h) || h->len != (uint32_t)n) {
+    if ((size_t)n < sizeof(*h) || (size_t)n > sizeof(buf) ||
+        h->len != (uint32_t)n) {
         snprintf(err, errlen, "the new xhvd sent a malformed message");
         return -EPROTO;
     }
@@ -204,6 +208,7 @@ static int expect(struct lu_child *c, uint32_t want, uint64_t deadline,
                  want);
         return -EPROTO;
     }
+    memcpy(out, buf, (size_t)n < size ? (size_t)n : size);
     *got = (size_t)n;
     return 0;
 }
@@ -215,6 +220,7 @@ static int send_hello(struct lu_child *c, char *err, size_t errlen)
         .version = LU_PROTO_VERSION,
         .generation = xhvd.generation,
         .new_half = xhvd.scratch_half ^ 1,
+        .system_time_base = time_system_base(),
     };
     int fds[3] = {mm_memfd(), server_listen_fd(), xhvd.pidfd};
     char cbuf[CMSG_SPACE(sizeof(fds))];

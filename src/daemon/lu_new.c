@@ -24,6 +24,7 @@
 #include "liveupdate/lu.h"
 #include "mm/mm.h"
 #include "stream/stream.h"
+#include "time/time.h"
 
 /* How long the old xhvd may take to exit once it has its DONE. */
 #define OLD_EXIT_TIMEOUT_MS 30000
@@ -91,6 +92,9 @@ static int boot(const struct daemon_opts *o, const struct lu_msg_hello *m,
 
     if (fault_fire("lu_new_boot"))
         return -ENOMEM;
+    rc = time_system_base_inherit(m->system_time_base);
+    if (rc)
+        return rc;
     rc = mm_init(&cfg);
     if (rc)
         return rc;
@@ -98,6 +102,8 @@ static int boot(const struct daemon_opts *o, const struct lu_msg_hello *m,
     mm_scratch_own_half(&start, &nr);
     if (!init_heap_pages(start, nr, MM_INIT_DIRTY))
         return -ENOMEM;
+    /* Calibrating the TSC takes tens of ms: here, not in the blackout. */
+    (void)time_tsc();
     return 0;
 }
 

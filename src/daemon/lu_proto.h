@@ -32,6 +32,9 @@ struct lu_msg_hello {
     uint32_t version;
     uint32_t new_half; /* the scratch half the new xhvd boots in */
     uint64_t generation;
+    /* CLOCK_MONOTONIC at guest system time 0: taken before anything in
+     * the new xhvd reads the time. */
+    uint64_t system_time_base;
 };
 
 struct lu_msg_done {
