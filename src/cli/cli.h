@@ -53,6 +53,7 @@ int cmd_debug_keys(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_evtchn(int argc, char **argv);
+int cmd_grants(int argc, char **argv);
 int cmd_live_update(int argc, char **argv);
 
 #endif /* XHV_CLI_CLI_H */

@@ -333,6 +333,50 @@ int cmd_audit(int argc, char **argv)
     return rc;
 }
 
+/* Xen's GTF_* names, type first. */
+static void grant_flags(unsigned int f, char *buf, size_t len)
+{
+    static const char *const types[] = {"invalid", "permit", "transfer",
+                                        "transitive"};
+
+    snprintf(buf, len, "%s%s%s%s%s", types[f & 3], f & 4 ? ",ro" : "",
+             f & 8 ? ",reading" : "", f & 16 ? ",writing" : "",
+             f & 256 ? ",sub_page" : "");
+}
+
+int cmd_grants(int argc, char **argv)
+{
+    struct json_object *r, *g, *m;
+    char flags[64];
+    size_t k;
+    int rc = one_domain("grants", argc, argv, &r);
+
+    if (rc)
+        return rc;
+    json_object_object_get_ex(r, "grants", &g);
+    json_object_object_get_ex(r, "mappings", &m);
+    printf("Grants:\n%6s  %-28s %5s %12s %5s\n", "Ref", "Flags", "Dom",
+           "Frame", "Pins");
+    for (k = 0; g && k < json_object_array_length(g); k++) {
+        struct json_object *e = json_object_array_get_idx(g, k);
+
+        grant_flags((unsigned int)ju64(e, "flags"), flags, sizeof(flags));
+        printf("%6llu  %-28s %5llu %#12llx %5llu\n", ju64(e, "ref"), flags,
+               ju64(e, "domid"), ju64(e, "frame"), ju64(e, "pins"));
+    }
+    printf("Mappings:\n%6s  %7s %6s %12s  %s\n", "Handle", "Granter", "Ref",
+           "GFN", "Access");
+    for (k = 0; m && k < json_object_array_length(m); k++) {
+        struct json_object *e = json_object_array_get_idx(m, k);
+
+        printf("%6llu  %7llu %6llu %#12llx  %s\n", ju64(e, "handle"),
+               ju64(e, "granter"), ju64(e, "ref"), ju64(e, "gfn"),
+               jbool(e, "readonly") ? "ro" : "rw");
+    }
+    json_object_put(r);
+    return 0;
+}
+
 int cmd_evtchn(int argc, char **argv)
 {
     struct json_object *r, *chans;

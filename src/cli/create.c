@@ -50,6 +50,8 @@ static struct json_object *config_json(const struct xhv_domain_config *dc,
     ADD("memory_mib", ctl_u64(dc->memory_mib));
     ADD("maxmem_mib", ctl_u64(dc->maxmem_mib));
     ADD("vcpus", ctl_u64(dc->vcpus));
+    ADD("max_grant_frames", ctl_u64(dc->max_grant_frames));
+    ADD("max_maptrack_frames", ctl_u64(dc->max_maptrack_frames));
     ADD("kernel", ctl_str(kernel));
     if (ramdisk[0])
         ADD("ramdisk", ctl_str(ramdisk));

@@ -52,6 +52,12 @@ static const struct cli_cmd commands[] = {
      "the remote domain and port or the VIRQ, the vCPU it notifies, and\n"
      "whether the guest sees it pending or masked.\n",
      cmd_evtchn},
+    {"grants", "DOMAIN", "List a domain's grants and grant mappings",
+     "Grants: every entry the domain wrote into its grant table (ref,\n"
+     "flags with the reading/writing bits xhv sets, the domain it is for,\n"
+     "the granted gfn, pins). Mappings: every grant of another domain it\n"
+     "has mapped (handle, granter, ref, gfn, ro or rw).\n",
+     cmd_grants},
     {"live-update", "[--binary PATH] [--mode transfer|exec] [--timeout S]",
      "Replace xhvd under running guests",
      "Starts the xhvd binary at PATH (default: the one running) beside the\n"

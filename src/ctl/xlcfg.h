@@ -106,6 +106,8 @@ struct xhv_domain_config {
     char type[8];
     uint64_t memory_mib, maxmem_mib;
     unsigned int vcpus;
+    /* Grant-table limits, xl's defaults (64, 1024) unless set. */
+    unsigned int max_grant_frames, max_maptrack_frames;
     char kernel[4096], ramdisk[4096], cmdline[4096];
     enum xlcfg_action on_poweroff, on_reboot, on_crash;
 };

@@ -236,6 +236,29 @@ static int dc_vcpus(struct xlcfg_dc *c, const struct xlcfg_setting *s)
     return rc;
 }
 
+/* Bounds as xhv's grant tables accept them (src/gnttab/gnttab.h). */
+#define XLCFG_GRANT_FRAMES_MAX    4096
+#define XLCFG_MAPTRACK_FRAMES_MAX 65536
+
+static int dc_gnttab(struct xlcfg_dc *c, const struct xlcfg_setting *s)
+{
+    bool maptrack = strcmp(s->key, "max_maptrack_frames") == 0;
+    uint64_t v;
+    int rc;
+
+    rc = dc_number(c, s, 1,
+                   maptrack ? XLCFG_MAPTRACK_FRAMES_MAX
+                            : XLCFG_GRANT_FRAMES_MAX,
+                   "", &v);
+    if (rc)
+        return rc;
+    if (maptrack)
+        c->dc.max_maptrack_frames = (unsigned int)v;
+    else
+        c->dc.max_grant_frames = (unsigned int)v;
+    return 0;
+}
+
 static int dc_kernel(struct xlcfg_dc *c, const struct xlcfg_setting *s)
 {
     int rc = dc_copy(c, s, c->dc.kernel, sizeof(c->dc.kernel));
@@ -305,6 +328,8 @@ static const struct xlcfg_rule {
     {"root", dc_cmdline_part},  {"extra", dc_cmdline_part},
     {"on_poweroff", dc_action}, {"on_reboot", dc_action},
     {"on_crash", dc_action},
+    {"max_grant_frames", dc_gnttab},
+    {"max_maptrack_frames", dc_gnttab},
 };
 
 /* xl keys xhv does not implement yet: a clearer error than "unknown". */
@@ -428,6 +453,8 @@ int xlcfg_to_domain_config(const struct xlcfg *cfg,
     c.err = err;
     snprintf(c.dc.type, sizeof(c.dc.type), "pvh");
     c.dc.vcpus = 1;
+    c.dc.max_grant_frames = 64;
+    c.dc.max_maptrack_frames = 1024;
     c.dc.on_poweroff = XLCFG_ACT_DESTROY;
     c.dc.on_reboot = XLCFG_ACT_RESTART;
     c.dc.on_crash = XLCFG_ACT_DESTROY;

@@ -16,6 +16,7 @@
 #include "ctl/ctl.h"
 #include "daemon/daemon.h"
 #include "domain/domain.h"
+#include "gnttab/gnttab.h"
 #include "lib/alloc.h"
 #include "lib/fault.h"
 #include "lib/log.h"
@@ -42,6 +43,7 @@ int daemon_find_domain(struct json_object *args, struct domain **d, char *err,
 static const char *const cfg_fields[] = {
     "name",    "type",    "memory_mib",  "maxmem_mib", "vcpus",    "kernel",
     "ramdisk", "cmdline", "on_poweroff", "on_reboot",  "on_crash",
+    "max_grant_frames", "max_maptrack_frames",
 };
 
 static int parse_action(struct json_object *cfg, const char *key,
@@ -134,6 +136,32 @@ static int check_paths(struct json_object *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* Optional; 0 (absent) leaves xl's defaults to the grant-table code. */
+static int get_gnttab_limits(struct json_object *cfg, struct domain_params *p,
+                             char *err, size_t errlen)
+{
+    uint64_t frames = 0, maptrack = 0;
+    int rc;
+
+    rc = ctl_get_u64(cfg, "max_grant_frames", &frames);
+    if ((rc && rc != -ENOENT) || frames > GNTTAB_MAX_FRAMES_LIMIT ||
+        (rc == 0 && frames == 0)) {
+        snprintf(err, errlen, "max_grant_frames must be 1..%u",
+                 GNTTAB_MAX_FRAMES_LIMIT);
+        return -EINVAL;
+    }
+    rc = ctl_get_u64(cfg, "max_maptrack_frames", &maptrack);
+    if ((rc && rc != -ENOENT) || maptrack > GNTTAB_MAX_MAPTRACK_LIMIT ||
+        (rc == 0 && maptrack == 0)) {
+        snprintf(err, errlen, "max_maptrack_frames must be 1..%u",
+                 GNTTAB_MAX_MAPTRACK_LIMIT);
+        return -EINVAL;
+    }
+    p->max_grant_frames = (unsigned int)frames;
+    p->max_maptrack_frames = (unsigned int)maptrack;
+    return 0;
+}
+
 static int get_sizes(struct json_object *cfg, struct domain_params *p,
                      char *err, size_t errlen)
 {
@@ -161,7 +189,7 @@ static int get_sizes(struct json_object *cfg, struct domain_params *p,
     p->memory_pages = mem << 8;
     p->max_pages = maxmem << 8;
     p->vcpus = (unsigned int)vcpus;
-    return 0;
+    return get_gnttab_limits(cfg, p, err, errlen);
 }
 
 /* Turns a configuration object into domain parameters, or says why not. */

@@ -97,6 +97,7 @@ int cmd_debug_keys(struct json_object *, struct json_object **, char *, size_t);
 int cmd_audit(struct json_object *, struct json_object **, char *, size_t);
 int cmd_console(struct json_object *, struct json_object **, char *, size_t);
 int cmd_evtchn(struct json_object *, struct json_object **, char *, size_t);
+int cmd_grants(struct json_object *, struct json_object **, char *, size_t);
 
 /* domcfg.c: the configuration each domain was created from, kept for
  * restarts and `list -l`. */

@@ -34,6 +34,7 @@ static const struct daemon_cmd commands[] = {
     {"audit", cmd_audit, NO_ARGS},
     {"console", cmd_console, ARGS("domain", "offset")},
     {"evtchn", cmd_evtchn, ARGS("domain")},
+    {"grants", cmd_grants, ARGS("domain")},
     {"live-update", cmd_live_update,
      ARGS("binary", "mode", "timeout", "fault")},
 };
