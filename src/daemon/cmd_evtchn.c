@@ -2,7 +2,9 @@
 /*
  * `xhv evtchn DOMAIN`: a domain's event channels, as `xl debug-keys e`
  * would show them: port, type, remote end or VIRQ, notified vCPU, and the
- * pending and masked bits the guest sees in shared_info.
+ * pending and masked bits the guest sees (in shared_info for 2-level, in
+ * the event word for FIFO, with the port's priority and whether it is
+ * still LINKED on a queue).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,35 +25,15 @@ static const char *const type_names[] = {
     [EVTCHNSTAT_ipi] = "ipi",
 };
 
-/* The guest-visible bits; 0 for both once the domain is dying. */
-static void bits(struct domain *d, evtchn_port_t port, bool *pending,
-                 bool *masked)
-{
-    uint64_t bit = 1ULL << (port % 64);
-
-    *pending = *masked = false;
-    domain_lock(d);
-    if (d->state < DOMAIN_DYING && d->shared_info.virt) {
-        struct xen_shared_info *si = domain_shared_info(d);
-
-        *pending =
-            __atomic_load_n(&si->evtchn_pending[port / 64], __ATOMIC_RELAXED) &
-            bit;
-        *masked =
-            __atomic_load_n(&si->evtchn_mask[port / 64], __ATOMIC_RELAXED) &
-            bit;
-    }
-    domain_unlock(d);
-}
-
 static struct json_object *channel_json(struct domain *d,
                                         const struct evtchn_status *st)
 {
     struct json_object *o = ctl_obj();
-    bool pending, masked;
+    struct evtchn_port_info info;
     int rc = o ? 0 : -ENOMEM;
 
-    bits(d, st->port, &pending, &masked);
+    /* All false once the domain is dying. */
+    (void)evtchn_port_info(d, st->port, &info);
     CMD_ADD(o, "port", ctl_u64(st->port));
     CMD_ADD(o, "type", ctl_str(st->status < 6 ? type_names[st->status] : "?"));
     CMD_ADD(o, "vcpu", ctl_u64(st->vcpu));
@@ -63,8 +45,12 @@ static struct json_object *channel_json(struct domain *d,
     }
     if (st->status == EVTCHNSTAT_virq)
         CMD_ADD(o, "virq", ctl_u64(st->u.virq));
-    CMD_ADD(o, "pending", ctl_bool(pending));
-    CMD_ADD(o, "masked", ctl_bool(masked));
+    CMD_ADD(o, "pending", ctl_bool(info.pending));
+    CMD_ADD(o, "masked", ctl_bool(info.masked));
+    if (info.fifo) {
+        CMD_ADD(o, "priority", ctl_u64(info.priority));
+        CMD_ADD(o, "linked", ctl_bool(info.linked));
+    }
     if (rc) {
         json_object_put(o);
         return NULL;
