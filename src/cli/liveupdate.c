@@ -37,6 +37,7 @@ int cmd_live_update(int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},
         {"timeout", required_argument, NULL, 't'},
         {"fault", required_argument, NULL, 'F'},
+        {"corrupt", required_argument, NULL, 'C'},
         {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
@@ -79,6 +80,9 @@ int cmd_live_update(int argc, char **argv)
         }
         case 'F':
             rc = ctl_add(args, "fault", ctl_str(optarg)) ? 1 : 0;
+            break;
+        case 'C': /* tests: crc, truncate, version, mandatory */
+            rc = ctl_add(args, "corrupt", ctl_str(optarg)) ? 1 : 0;
             break;
         case 'j':
             json = true;

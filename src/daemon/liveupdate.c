@@ -296,6 +296,54 @@ static int add_times(struct json_object *r, const struct lu_times *t)
     return rc;
 }
 
+/*
+ * Tests only (`--corrupt`, undocumented for users): spoils the written
+ * stream the way a broken or hostile writer would, so the new xhvd's
+ * refusal and the rollback can be exercised end to end. The CRC is made
+ * right again where the point is to get past it.
+ */
+static void recrc(struct lu_image *img)
+{
+    uint64_t left = img->len;
+    uint32_t crc = 0;
+    size_t i;
+
+    for (i = 0; i < img->nr && left; i++) {
+        uint64_t n = left < LU_PAGE_SIZE ? left : LU_PAGE_SIZE;
+
+        crc = crc32c(crc, mfn_to_virt(img->mfns[i]), (size_t)n);
+        left -= n;
+    }
+    img->crc = crc;
+}
+
+static int corrupt(struct lu_image *img, const char *how)
+{
+    uint8_t *first = mfn_to_virt(img->mfns[0]);
+    uint64_t end = img->len - sizeof(struct lu_rec_hdr);
+    struct lu_rec_hdr *last =
+        (struct lu_rec_hdr *)((uint8_t *)mfn_to_virt(
+                                  img->mfns[end / LU_PAGE_SIZE]) +
+                              end % LU_PAGE_SIZE);
+
+    if (strcmp(how, "crc") == 0) {
+        img->crc ^= 1;
+    } else if (strcmp(how, "truncate") == 0) {
+        img->len -= 8;
+    } else if (strcmp(how, "version") == 0) {
+        /* The header record's body starts after its 8-byte head. */
+        ((struct lu_rec_header *)(first + sizeof(struct lu_rec_hdr)))->version =
+            LU_STREAM_VERSION + 1;
+        recrc(img);
+    } else if (strcmp(how, "mandatory") == 0) {
+        last->type = 0x0001ffffu; /* END becomes an unknown mandatory */
+        recrc(img);
+    } else {
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int transfer(const struct lu_request *req, struct json_object *r,
                     char *err, size_t errlen)
 {
@@ -331,6 +379,10 @@ static int transfer(const struct lu_request *req, struct json_object *r,
                  &img, err, errlen);
     th = mono_ns();
     t.write = th - tw;
+    if (!rc && req->corrupt[0] && corrupt(&img, req->corrupt)) {
+        snprintf(err, errlen, "unknown corruption '%s'", req->corrupt);
+        rc = -EINVAL;
+    }
     if (!rc)
         rc = send_handover(c.sock, &img, 0, err, errlen);
     if (!rc)
@@ -409,6 +461,8 @@ int cmd_live_update(struct json_object *args, struct json_object **result,
         snprintf(req.binary, sizeof(req.binary), "%s", s);
     if (ctl_get_str(args, "fault", &s) == 0)
         snprintf(req.fault, sizeof(req.fault), "%s", s);
+    if (ctl_get_str(args, "corrupt", &s) == 0)
+        snprintf(req.corrupt, sizeof(req.corrupt), "%s", s);
     rc = ctl_get_str(args, "mode", &mode);
     if (rc == -EINVAL ||
         (strcmp(mode, "transfer") != 0 && strcmp(mode, "exec") != 0)) {

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -196,6 +197,10 @@ int lu_new_main(int sock, const struct daemon_opts *o)
         goto fail;
     }
     done.resumed_ns = mono_ns();
+    /* A fault armed for the update (`--fault`, tests) ends with it: the
+     * xhvd that goes on serving must not fail some later request. */
+    fault_disarm();
+    unsetenv("XHV_FAULT");
     done.resume_ns = done.resumed_ns - t0;
     done.parse_ns = t.parse;
     done.rebuild_ns = t.rebuild;

@@ -49,7 +49,8 @@ struct lu_msg_done {
 /* What the command asks for. */
 struct lu_request {
     char binary[4096];
-    char fault[128]; /* XHV_FAULT for the new binary (tests) */
+    char fault[128];  /* XHV_FAULT for the new binary (tests) */
+    char corrupt[32]; /* spoil the stream this way (tests) */
     uint64_t timeout_ns;
 };
 

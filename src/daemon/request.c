@@ -36,7 +36,7 @@ static const struct daemon_cmd commands[] = {
     {"evtchn", cmd_evtchn, ARGS("domain")},
     {"grants", cmd_grants, ARGS("domain")},
     {"live-update", cmd_live_update,
-     ARGS("binary", "mode", "timeout", "fault")},
+     ARGS("binary", "mode", "timeout", "fault", "corrupt")},
 };
 
 /* An argument the command does not take is an error, not ignored: a

@@ -226,7 +226,7 @@ t_cleanup() {
         # Alive, not merely a zombie waiting for its reaper, and still an
         # xhvd (not some later process that reused the pid).
         state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
-        cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
+        cmd=$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)
         if [ -n "$state" ] && [ "$state" != Z ] && [ "${cmd%% *}" = "$XHVD" ]; then
             echo "# killing a leftover xhvd (pid $pid)"
             kill -KILL "$pid" 2>/dev/null
