@@ -26,6 +26,7 @@ struct daemon_opts {
     bool foreground;
     enum log_level log_level;
     int lu_fd; /* --lu-fd: a live update's new xhvd, or -1 */
+    int lu_exec_fd; /* --lu-exec-fd: an exec-mode update's new image, or -1 */
 };
 
 struct daemon_state {
@@ -65,6 +66,13 @@ struct daemon_cmd {
 };
 
 const struct daemon_cmd *daemon_find_cmd(const char *name);
+
+/* The answer text for a command's outcome, as daemon_handle_request()
+ * builds it: {"ok":true,"result":...} or the structured error. Takes
+ * result (may be NULL). Used by an exec-mode live update's new image to
+ * answer the command that the old image received. */
+int daemon_answer(int rc, struct json_object *result, const char *err,
+                  char **out, size_t *out_len);
 
 /* The domain named by args' "domain" (a name or an id), with a reference;
  * -EINVAL without the argument, -ENOENT without such a domain. */
@@ -139,5 +147,7 @@ int server_current_client_fd(void);
 int cmd_live_update(struct json_object *, struct json_object **, char *,
                     size_t);
 int lu_new_main(int sock, const struct daemon_opts *o);
+/* lu_exec.c: the new image of an exec-mode update (--lu-exec-fd). */
+int lu_exec_main(int state_fd, const struct daemon_opts *o);
 
 #endif /* XHV_DAEMON_DAEMON_H */

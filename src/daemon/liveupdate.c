@@ -39,6 +39,7 @@
 #include "backend/sim/sim.h"
 #include "ctl/ctl.h"
 #include "daemon/daemon.h"
+#include "daemon/lu_exec.h"
 #include "daemon/lu_proto.h"
 #include "lib/alloc.h"
 #include "lib/fault.h"
@@ -273,7 +274,7 @@ static int send_handover(int sock, const struct lu_image *img, uint32_t flags,
     return rc;
 }
 
-static int add_times(struct json_object *r, const struct lu_times *t)
+int lu_add_times(struct json_object *r, const struct lu_times *t)
 {
     struct json_object *p = ctl_obj();
     int rc = p ? 0 : -ENOMEM;
@@ -423,7 +424,7 @@ static int transfer(const struct lu_request *req, struct json_object *r,
     CMD_ADD(r, "generation", ctl_u64(xhvd.generation + 1));
     CMD_ADD(r, "domains", ctl_u64(n));
     if (!rc)
-        rc = add_times(r, &t);
+        rc = lu_add_times(r, &t);
     /* The domain references are the old process's own memory: dropping
      * them could only free things. It exits instead. */
     return 0;
@@ -436,13 +437,64 @@ fail_early:
 
 /* ---- exec mode ----------------------------------------------------------- */
 
+/*
+ * Returns only on failure, rolled back: guests unparked, records freed.
+ * On success the process is the new image, which answers the command on
+ * the connection it inherits (lu_exec.c).
+ */
 static int exec_mode(const struct lu_request *req, char *err, size_t errlen)
 {
-    (void)req;
-    snprintf(err, errlen,
-             "--mode exec is not implemented yet; use the "
-             "default, --mode transfer");
-    return -EOPNOTSUPP;
+    struct lu_exec_state st = {
+        .magic = LU_EXEC_MAGIC,
+        .version = LU_EXEC_VERSION,
+        .generation = xhvd.generation,
+        .new_half = xhvd.scratch_half ^ 1,
+        .memfd = mm_memfd(),
+        .listen_fd = server_listen_fd(),
+        .pid_fd = xhvd.pidfd,
+        .client_fd = server_current_client_fd(),
+        .system_time_base = time_system_base(),
+    };
+    struct lu_image img = {0};
+    struct domain **doms = NULL;
+    unsigned int n = 0;
+    uint64_t t0 = mono_ns(), tw;
+    int rc;
+
+    rc = lu_exec_probe(req->binary, t0 + req->timeout_ns, err, errlen);
+    if (rc)
+        return rc;
+    /* In exec mode a fault rule is for this image: the steps up to a
+     * failed execve() are the only ones that can still roll back. */
+    if (req->fault[0] && fault_arm_spec(req->fault)) {
+        snprintf(err, errlen, "bad fault rule '%s'", req->fault);
+        return -EINVAL;
+    }
+    /* Measured here if never before, outside the blackout. */
+    st.tsc_hz = time_tsc()->hz;
+    st.tsc_stable = time_tsc()->stable;
+    st.pause_start_ns = mono_ns();
+    st.prepare_ns = st.pause_start_ns - t0;
+    /* The blackout begins. */
+    rc = park_all(&doms, &n, err, errlen);
+    if (rc)
+        goto out;
+    tw = mono_ns();
+    st.pause_ns = tw - st.pause_start_ns;
+    rc = lu_save(&(struct lu_save_info){.generation = xhvd.generation,
+                                        .scratch_half = xhvd.scratch_half},
+                 &img, err, errlen);
+    st.write_ns = mono_ns() - tw;
+    if (!rc)
+        rc = lu_exec_into(req->binary, &st, &img, err, errlen);
+    /* Still here: execve() did not happen. Roll back. */
+    lu_image_release(&img);
+    unpark_all(doms, n);
+    log_warn("xhvd", "live update (exec) rolled back: %s", err);
+out:
+    if (req->fault[0])
+        fault_disarm();
+    return rc;
 }
 
 /* ---- the command -------------------------------------------------------- */
@@ -481,10 +533,17 @@ int cmd_live_update(struct json_object *args, struct json_object **result,
                  strerror(errno));
         return -ENOENT;
     }
-    if (xhvd.opts.scratch_bytes == 0 && strcmp(mode, "transfer") == 0) {
+    /* Both modes boot the new allocator in a scratch half: without one
+     * an exec-mode image would have no page to rebuild with. */
+    if (xhvd.opts.scratch_bytes == 0) {
         snprintf(err, errlen,
                  "this xhvd has no live-update scratch region "
-                 "(--lu-scratch 0): use --mode exec");
+                 "(--lu-scratch 0)");
+        return -EINVAL;
+    }
+    /* exec mode cannot roll back a new image that refuses the stream. */
+    if (req.corrupt[0] && strcmp(mode, "exec") == 0) {
+        snprintf(err, errlen, "--corrupt is for transfer mode only");
         return -EINVAL;
     }
     rc = lu_check(err, errlen);

@@ -46,6 +46,40 @@ struct lu_msg_done {
     uint64_t resumed_ns; /* CLOCK_MONOTONIC: every guest runs again */
 };
 
+/*
+ * exec mode: what the old image tells the image it execve()s into, in a
+ * memfd named by --lu-exec-fd. The same rules as the messages above: an
+ * ABI between versions, fixed-size little-endian fields, only ever added
+ * at the end under a new LU_EXEC_VERSION. The hand-over descriptor
+ * (lu_handover_encode) follows it, handover_len bytes.
+ */
+#define LU_EXEC_MAGIC   0x4345584555564858ull /* "XHVUEXEC" */
+#define LU_EXEC_VERSION 1u
+
+struct lu_exec_state {
+    uint64_t magic;        /* LU_EXEC_MAGIC */
+    uint32_t version;      /* LU_EXEC_VERSION */
+    uint32_t handover_len; /* descriptor bytes after this block */
+    uint64_t generation;   /* the old image's */
+    uint32_t new_half;     /* the scratch half the new image boots in */
+    /* Descriptors the new image inherits across execve(). */
+    int32_t memfd;
+    int32_t listen_fd;
+    int32_t pid_fd;
+    int32_t client_fd;         /* the `xhv live-update` connection to answer */
+    uint32_t pad;              /* zero */
+    uint64_t system_time_base; /* as in lu_msg_hello */
+    /* CLOCK_MONOTONIC stamps and phase times of the old image, ns. */
+    uint64_t pause_start_ns; /* the blackout began */
+    uint64_t exec_ns;        /* just before execve() */
+    uint64_t prepare_ns, pause_ns, write_ns;
+    /* The host TSC as the old image measured it (0: not measured). */
+    uint64_t tsc_hz;
+    uint32_t tsc_stable;
+    uint32_t pad2; /* zero */
+};
+_Static_assert(sizeof(struct lu_exec_state) == 112, "lu_exec_state size");
+
 /* What the command asks for. */
 struct lu_request {
     char binary[4096];

@@ -21,6 +21,7 @@
 
 #include "ctl/ctl.h"
 #include "daemon/daemon.h"
+#include "daemon/lu_exec.h"
 #include "domain/domain.h"
 #include "lib/fault.h"
 #include "mm/mm.h"
@@ -59,11 +60,16 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o)
         {"version", no_argument, NULL, 'V'},
         /* Internal: started by an older xhvd for a live update. */
         {"lu-fd", required_argument, NULL, 'U'},
+        /* Internal: exec-mode live update (the state memfd), and the
+         * probe an older xhvd runs before it execs this binary. */
+        {"lu-exec-fd", required_argument, NULL, 'E'},
+        {"lu-exec-check", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     int c;
 
     o->lu_fd = -1;
+    o->lu_exec_fd = -1;
     o->mem_bytes = 1ULL << 30;
     o->scratch_bytes = 64ULL << 20;
     o->log_level = LOG_INFO;
@@ -105,17 +111,22 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o)
         case 'V':
             printf("xhvd %s\n", XHV_VERSION);
             exit(0);
-        case 'U': {
+        case 'U':
+        case 'E': {
             char *end;
             long fd = strtol(optarg, &end, 10);
 
             if (*end || fd < 3 || fd > 65535) {
-                fprintf(stderr, "xhvd: bad --lu-fd '%s'\n", optarg);
+                fprintf(stderr, "xhvd: bad --%s '%s'\n",
+                        c == 'U' ? "lu-fd" : "lu-exec-fd", optarg);
                 return -EINVAL;
             }
-            o->lu_fd = (int)fd;
+            *(c == 'U' ? &o->lu_fd : &o->lu_exec_fd) = (int)fd;
             break;
         }
+        case 'C':
+            printf(LU_EXEC_CHECK_FMT, XHV_VERSION, LU_EXEC_VERSION);
+            exit(0);
         default:
             fputs("Try 'xhvd --help'.\n", stderr);
             return -EINVAL;
@@ -123,6 +134,10 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o)
     }
     if (optind < argc) {
         fprintf(stderr, "xhvd: unexpected argument '%s'\n", argv[optind]);
+        return -EINVAL;
+    }
+    if (o->lu_fd >= 0 && o->lu_exec_fd >= 0) {
+        fprintf(stderr, "xhvd: --lu-fd and --lu-exec-fd exclude each other\n");
         return -EINVAL;
     }
     /* mm_init checks these too, but by then a daemon's stderr is its log:
@@ -274,9 +289,10 @@ static void find_self(const char *argv0)
     snprintf(xhvd.self_path, sizeof(xhvd.self_path), "%s", buf);
 }
 
-/* The new xhvd of a transfer-mode live update: no pidfile to take (the old
- * one's lock is ours through the inherited descriptor), no daemonising
- * (we are born in its session, with its log as stderr). */
+/* The new xhvd of a live update: no pidfile to take (the old one's lock
+ * is ours through the inherited descriptor), no daemonising (we are born
+ * in its session, or are its very process after exec, with its log as
+ * stderr). */
 static int lu_main(void)
 {
     struct timespec ts;
@@ -285,9 +301,13 @@ static int lu_main(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     xhvd.started_ns =
         (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-    log_info("xhvd", "xhvd %s starting for a live update, pid %d", XHV_VERSION,
+    log_info("xhvd", "xhvd %s starting for a live update (%s), pid %d",
+             XHV_VERSION, xhvd.opts.lu_fd >= 0 ? "transfer" : "exec",
              (int)getpid());
-    rc = lu_new_main(xhvd.opts.lu_fd, &xhvd.opts);
+    if (xhvd.opts.lu_fd >= 0)
+        rc = lu_new_main(xhvd.opts.lu_fd, &xhvd.opts);
+    else
+        rc = lu_exec_main(xhvd.opts.lu_exec_fd, &xhvd.opts);
     if (rc)
         return 1;
     write_pid(xhvd.pidfd);
@@ -319,7 +339,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (xhvd.opts.lu_fd >= 0)
+    if (xhvd.opts.lu_fd >= 0 || xhvd.opts.lu_exec_fd >= 0)
         return lu_main();
     if (take_rundir(xhvd.opts.rundir, &pidfd))
         return 1;

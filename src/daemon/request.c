@@ -182,11 +182,10 @@ static const char oom_answer[] =
 int daemon_handle_request(const char *msg, size_t len, char **out,
                           size_t *out_len)
 {
-    struct json_object *req, *args = NULL, *result = NULL, *ans;
+    struct json_object *req, *args = NULL, *result = NULL;
     const struct daemon_cmd *c;
-    const char *cmd, *text;
+    const char *cmd;
     char err[512] = "";
-    size_t tlen;
     int rc;
 
     req = ctl_json_parse(msg, len, err, sizeof(err));
@@ -202,12 +201,23 @@ int daemon_handle_request(const char *msg, size_t len, char **out,
                 rc = c->fn(args, &result, err, sizeof(err));
         }
     }
+    rc = daemon_answer(rc, result, err, out, out_len);
+    json_object_put(req);
+    return rc;
+}
+
+int daemon_answer(int rc, struct json_object *result, const char *err,
+                  char **out, size_t *out_len)
+{
+    struct json_object *ans;
+    const char *text;
+    size_t tlen;
+
     /* The command has run: failing to build its answer changes nothing
      * more, so these failure points are benign (the client gets a short
      * answer, or none if even that cannot be allocated). */
     fault_benign_begin();
     ans = make_answer(rc, result, err);
-    json_object_put(req);
     text = ans ? json_object_to_json_string_length(ans, JSON_C_TO_STRING_PLAIN,
                                                    &tlen)
                : NULL;

@@ -95,6 +95,11 @@ size_t evtchn_lu_count(struct domain *d);
 int evtchn_lu_restore(struct domain *d, const struct lu_evtchn_port *p);
 int evtchn_lu_link(struct domain *d, struct domain *(*lookup)(uint32_t domid));
 int evtchn_lu_check_peer(struct domain *d);
+/* Migration (mig.c): before evtchn_lu_link(), every interdomain port
+ * whose peer lookup() does not find becomes unbound (to DOMID_INVALID),
+ * as if the peer had closed it. Returns how many. */
+unsigned int evtchn_mig_orphan(struct domain *d,
+                               struct domain *(*lookup)(uint32_t domid));
 
 /* Lifecycle, driven by domain.c. */
 void evtchn_domain_init(struct evtchn_domain *ed);

@@ -19,6 +19,7 @@
  * invariant (CPUID 0x80000007 EDX bit 8) and the host kernel keeps time by
  * it, which is when the host itself trusts it across CPUs.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -196,10 +197,41 @@ static void tsc_init(void)
 }
 #endif
 
+/* Set only around time_tsc_inherit()'s pthread_once. */
+static uint64_t tsc_inherited_hz;
+static bool tsc_inherited_stable;
+
+/* An exec-mode live update hands the old image's measurement over, so the
+ * new image does not spend tens of ms measuring inside the blackout. */
+static void tsc_init_once(void)
+{
+    if (!tsc_inherited_hz) {
+        tsc_init();
+        return;
+    }
+    tsc.hz = tsc_inherited_hz;
+    tsc.stable = tsc_inherited_stable;
+    time_scale_init(tsc.hz, &tsc.mul, &tsc.shift);
+    log_info("time", "TSC %llu kHz, %s (inherited)",
+             (unsigned long long)(tsc.hz / 1000),
+             tsc.stable ? "stable" : "not marked stable");
+}
+
 const struct time_tsc *time_tsc(void)
 {
-    pthread_once(&tsc_once, tsc_init);
+    pthread_once(&tsc_once, tsc_init_once);
     return &tsc;
+}
+
+int time_tsc_inherit(uint64_t hz, bool stable)
+{
+    if (hz < 1000000ULL || hz > 100000000000ULL)
+        return -EINVAL;
+    tsc_inherited_hz = hz;
+    tsc_inherited_stable = stable;
+    pthread_once(&tsc_once, tsc_init_once);
+    tsc_inherited_hz = 0;
+    return tsc.hz == hz ? 0 : -EBUSY;
 }
 
 void time_pvclock_write(struct xen_vcpu_time_info *t, uint64_t tsc_offset)

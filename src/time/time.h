@@ -56,6 +56,9 @@ struct time_tsc {
 };
 
 const struct time_tsc *time_tsc(void);
+/* Live update (exec mode): adopt the old image's measurement instead of
+ * measuring. Only before anything asked time_tsc() (-EBUSY after). */
+int time_tsc_inherit(uint64_t hz, bool stable);
 /* The host TSC now (on hosts without one, CLOCK_MONOTONIC in ns). */
 uint64_t time_read_tsc(void);
 

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The sending side: one image per domain.
+ *
+ *   XHV_DOMAIN, XHV_CONFIG, STATIC_DATA_END
+ *   PAGE_DATA ...           round 0: every RAM page; live rounds: the
+ *                           pages that changed since they were sent
+ *   (the domain is parked)
+ *   PAGE_DATA ...           the final round: what changed since
+ *   X86_TSC_INFO, HVM_CONTEXT, HVM_PARAMS, XHV_EXTRA_PAGE (shared_info),
+ *   XHV_VCPU per vCPU, XHV_EVTCHN, XHV_CONSOLE, END
+ *
+ * Dirty tracking compares a 64-bit hash of each page with the hash of the
+ * bytes that were last sent for it. Linux's soft-dirty bits were the
+ * other candidate, but the kernels xhv is tested on do not set them on
+ * the shared memfd mapping of machine memory (tried: bit 55 stays clear
+ * after a write), and a hash needs no kernel feature. It also sees every
+ * writer alike: the guest, and xhv's own writes into guest memory
+ * (hypercall results, event words, vcpu_info), which a guest-only dirty
+ * log would miss. Each page is copied out first and the hash taken of the
+ * copy that is sent, so a page changing while it is read is simply sent
+ * again in the next round. The cost is a read of all of guest memory per
+ * round, and a 2^-64 chance per changed page of a missed change.
+ *
+ * Pages are read with p2m_copy() under the p2m lock, so a page the guest
+ * gives back meanwhile is never read after it was freed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend/sim/sim.h"
+#include "lib/alloc.h"
+#include "lib/log.h"
+#include "migrate/migrate.h"
+#include "time/time.h"
+
+#define PARK_TIMEOUT_MS 5000
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int migrate_check(struct domain *d, char *err, size_t errlen)
+{
+    uint64_t extra = mm_owner_extra_pages(&d->mm);
+
+    if (domain_get_state(d) >= DOMAIN_DYING) {
+        snprintf(err, errlen, "d%u is being destroyed", d->domid);
+        return -EBUSY;
+    }
+    if (!sim_domain_is(d)) {
+        snprintf(err, errlen,
+                 "d%u runs on the %s backend: saving and migrating its vCPU "
+                 "state is not supported yet (sim guests only)",
+                 d->domid, d->backend ? d->backend->name : "no");
+        return -EOPNOTSUPP;
+    }
+    if (d->evtchn.fifo) {
+        snprintf(err, errlen,
+                 "d%u uses FIFO event channels, which are not carried yet",
+                 d->domid);
+        return -EOPNOTSUPP;
+    }
+    if (extra > 1) {
+        snprintf(err, errlen,
+                 "d%u has %llu extra pages (grant frames): only shared_info "
+                 "is carried yet",
+                 d->domid, (unsigned long long)extra);
+        return -EOPNOTSUPP;
+    }
+    return 0;
+}
+
+/* ---- the pages ------------------------------------------------------------ */
+
+/* Every RAM gfn of a domain, found once at the start, and the hash of
+ * what was last sent for each (0: never sent). */
+struct pages {
+    gfn_t *gfn;
+    uint64_t *hash;
+    size_t n, cap;
+};
+
+static int add_extent(void *opaque, gfn_t gfn, mfn_t mfn, uint64_t nr,
+                      enum p2m_type t)
+{
+    struct pages *p = opaque;
+    uint64_t k;
+
+    (void)mfn;
+    if (t != p2m_ram_rw && t != p2m_ram_ro)
+        return 0; /* special pages travel in their own records */
+    for (k = 0; k < nr; k++) {
+        if (p->n == p->cap) {
+            size_t cap = p->cap ? p->cap * 2 : 1024;
+            gfn_t *g = xhv_realloc(p->gfn, cap * sizeof(*g));
+
+            if (!g)
+                return -ENOMEM;
+            p->gfn = g;
+            p->cap = cap;
+        }
+        p->gfn[p->n++] = gfn + k;
+    }
+    return 0;
+}
+
+static uint64_t page_hash(const uint64_t *w)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    size_t i;
+
+    /* A multiply-rotate mix per word: fast, and order-sensitive. */
+    for (i = 0; i < MIG_PAGE_SIZE / 8; i++) {
+        h ^= w[i] * 0xff51afd7ed558ccdULL;
+        h = ((h << 31) | (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+    }
+    return h ? h : 1; /* 0 means "never sent" */
+}
+
+static bool page_is_zero(const uint64_t *w)
+{
+    size_t i;
+
+    for (i = 0; i < MIG_PAGE_SIZE / 8; i++)
+        if (w[i])
+            return false;
+    return true;
+}
+
+/* A PAGE_DATA batch being filled. */
+struct batch {
+    uint64_t pfn[MIG_PAGE_BATCH];
+    uint8_t *data; /* MIG_PAGE_BATCH pages */
+    uint32_t count, nr_data;
+};
+
+static int batch_flush(struct mig_writer *w, struct batch *b)
+{
+    int rc = 0;
+
+    if (b->count)
+        rc = mig_write_page_data(w, b->pfn, b->count, b->data,
+                                 (size_t)b->nr_data * MIG_PAGE_SIZE);
+    b->count = b->nr_data = 0;
+    return rc;
+}
+
+/* One round: every page whose contents differ from what was sent (all of
+ * them in round 0). *sent counts the pages sent. */
+static int send_round(struct domain *d, struct mig_writer *w, struct pages *p,
+                      struct batch *b, uint64_t *sent, uint64_t *zero)
+{
+    size_t i;
+    int rc = 0;
+
+    *sent = 0;
+    for (i = 0; i < p->n && !rc; i++) {
+        uint8_t *slot = b->data + (size_t)b->nr_data * MIG_PAGE_SIZE;
+        uint64_t h;
+
+        rc = p2m_copy(&d->p2m, p->gfn[i] << PAGE_SHIFT, slot, MIG_PAGE_SIZE,
+                      false);
+        if (rc)
+            break;
+        h = page_hash((const uint64_t *)slot);
+        if (h == p->hash[i])
+            continue;
+        p->hash[i] = h;
+        (*sent)++;
+        if (page_is_zero((const uint64_t *)slot)) {
+            b->pfn[b->count++] = p->gfn[i] | MIG_PFN_TYPE_XALLOC;
+            (*zero)++;
+        } else {
+            b->pfn[b->count++] = p->gfn[i];
+            b->nr_data++;
+        }
+        if (b->count == MIG_PAGE_BATCH)
+            rc = batch_flush(w, b);
+    }
+    if (!rc)
+        rc = batch_flush(w, b);
+    return rc;
+}
+
+/* ---- the state records ------------------------------------------------------ */
+
+static int write_domain(struct mig_writer *w, struct domain *d,
+                        const struct migrate_opts *o)
+{
+    struct mig_xhv_domain r = {
+        .domid = (uint16_t)d->domid,
+        .backend = MIG_BACKEND_SIM,
+        .nr_vcpus = d->nr_vcpus,
+        .memory_pages = d->params.memory_pages,
+        .max_pages = domain_max_pages(d),
+        .tot_pages = mm_owner_tot_pages(&d->mm),
+        .on_poweroff = (uint8_t)d->params.on_poweroff,
+        .on_reboot = (uint8_t)d->params.on_reboot,
+        .on_crash = (uint8_t)d->params.on_crash,
+        .max_grant_frames = d->params.max_grant_frames,
+        .max_maptrack_frames = d->params.max_maptrack_frames,
+    };
+    struct mig_iov iov = {&r, sizeof(r)};
+    const char *cfg = o->config_of ? o->config_of(d->domid, o->config_opaque)
+                                   : NULL;
+    int rc;
+
+    snprintf(r.name, sizeof(r.name), "%s", d->name);
+    snprintf(r.backend_prog, sizeof(r.backend_prog), "%s",
+             sim_domain_program(d));
+    domain_lock(d);
+    r.state = d->state == DOMAIN_RUNNING ? MIG_STATE_RUNNING : MIG_STATE_PAUSED;
+    domain_unlock(d);
+    rc = mig_write_record(w, MIG_REC_XHV_DOMAIN, &iov, 1);
+    if (!rc && cfg && cfg[0] && strlen(cfg) <= MIG_CONFIG_MAX) {
+        struct mig_iov c = {cfg, strlen(cfg)};
+
+        rc = mig_write_record(w, MIG_REC_XHV_CONFIG, &c, 1);
+    }
+    if (!rc)
+        rc = mig_write_record(w, MIG_REC_STATIC_DATA_END, NULL, 0);
+    return rc;
+}
+
+static int write_vcpu(struct mig_writer *w, struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    struct mig_xhv_vcpu r = {.vcpu_id = v->id, .vcpu_info_gfn = MIG_GFN_NONE};
+    struct mig_iov iov = {&r, sizeof(r)};
+    mfn_t mfn = INVALID_MFN;
+    unsigned int i;
+
+    domain_lock(d);
+    r.online = v->online;
+    r.upcall_vector = v->upcall_vector;
+    r.singleshot_armed = v->singleshot_armed;
+    r.runstate_gva = v->runstate_gva;
+    r.runstate_state = (uint32_t)v->runstate.state;
+    r.runstate_entry_ns = v->runstate.state_entry_time;
+    for (i = 0; i < 4; i++)
+        r.runstate_time[i] = v->runstate.time[i];
+    r.periodic_ns = v->periodic_ns;
+    r.singleshot_ns = v->singleshot_deadline;
+    if (v->vcpu_info_page) {
+        mfn = page_to_mfn(v->vcpu_info_page);
+        r.vcpu_info_offset =
+            (uint32_t)((uintptr_t)v->vcpu_info & (PAGE_SIZE - 1));
+    }
+    domain_unlock(d);
+    if (mfn != INVALID_MFN) {
+        r.vcpu_info_gfn = p2m_find_gfn(&d->p2m, mfn);
+        if (r.vcpu_info_gfn == INVALID_GFN)
+            return -ENOENT;
+    }
+    return mig_write_record(w, MIG_REC_XHV_VCPU, &iov, 1);
+}
+
+static int write_params(struct mig_writer *w, struct domain *d)
+{
+    struct mig_hvm_param p[HVM_NR_PARAMS];
+    struct mig_hvm_params_hdr h = {0};
+    struct mig_iov iov[2];
+    unsigned int i;
+
+    _Static_assert(HVM_NR_PARAMS <= MIG_HVM_NR_PARAMS, "params fit");
+    domain_lock(d);
+    for (i = 0; i < HVM_NR_PARAMS; i++)
+        if (d->hvm_params[i])
+            p[h.count++] =
+                (struct mig_hvm_param){.index = i, .value = d->hvm_params[i]};
+    domain_unlock(d);
+    iov[0] = (struct mig_iov){&h, sizeof(h)};
+    iov[1] = (struct mig_iov){p, h.count * sizeof(p[0])};
+    return mig_write_record(w, MIG_REC_HVM_PARAMS, iov, 2);
+}
+
+static int write_shared_info(struct mig_writer *w, struct domain *d)
+{
+    struct mig_xhv_extra_page h = {.kind = MIG_EXTRA_SHARED_INFO};
+    uint8_t *page = xhv_malloc(MIG_PAGE_SIZE);
+    struct mig_iov iov[2] = {{&h, sizeof(h)}, {page, MIG_PAGE_SIZE}};
+    int rc;
+
+    if (!page)
+        return -ENOMEM;
+    /* The 2-level pending and mask bits and the vcpu_info of the first
+     * 32 vCPUs are in here: guest-visible state xhv writes. */
+    domain_lock(d);
+    h.gfn = d->shared_info.gfn == INVALID_GFN ? MIG_GFN_NONE
+                                              : d->shared_info.gfn;
+    evtchn_lock(&d->evtchn);
+    memcpy(page, domain_shared_info(d), MIG_PAGE_SIZE);
+    evtchn_unlock(&d->evtchn);
+    domain_unlock(d);
+    rc = mig_write_record(w, MIG_REC_XHV_EXTRA_PAGE, iov, 2);
+    xhv_free(page);
+    return rc;
+}
+
+static int write_ports(struct mig_writer *w, struct domain *d)
+{
+    size_t max = evtchn_lu_count(d), n = 0;
+    struct mig_xhv_evtchn_hdr h = {0};
+    struct lu_evtchn_port *p;
+    int rc;
+
+    if (!max)
+        return 0;
+    p = xhv_calloc(max, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    rc = evtchn_lu_save(d, p, max, &n);
+    if (!rc && n) {
+        struct mig_iov iov[2] = {{&h, sizeof(h)}, {p, n * sizeof(*p)}};
+
+        h.count = (uint32_t)n;
+        rc = mig_write_record(w, MIG_REC_XHV_EVTCHN, iov, 2);
+    }
+    xhv_free(p);
+    return rc;
+}
+
+static int write_console(struct mig_writer *w, struct domain *d)
+{
+    struct mig_xhv_console h = {0};
+    char *buf = xhv_malloc(DOMAIN_CONSOLE_RING);
+    uint64_t next = 0;
+    size_t n;
+    int rc;
+
+    _Static_assert(DOMAIN_CONSOLE_RING <= MIG_CONSOLE_MAX, "console fits");
+    if (!buf)
+        return -ENOMEM;
+    n = domain_console_read_from(d, 0, buf, DOMAIN_CONSOLE_RING, &next);
+    h.total_written = next;
+    h.ring_len = (uint32_t)n;
+    {
+        struct mig_iov iov[2] = {{&h, sizeof(h)}, {buf, n}};
+
+        rc = mig_write_record(w, MIG_REC_XHV_CONSOLE, iov, 2);
+    }
+    xhv_free(buf);
+    return rc;
+}
+
+static int write_state(struct mig_writer *w, struct domain *d)
+{
+    struct mig_tsc_info tsc = {.nsec = time_system_ns()};
+    struct mig_iov iov = {&tsc, sizeof(tsc)};
+    unsigned int i;
+    int rc;
+
+    rc = mig_write_record(w, MIG_REC_X86_TSC_INFO, &iov, 1);
+    if (!rc)
+        rc = mig_write_hvm_context(w);
+    if (!rc)
+        rc = write_params(w, d);
+    if (!rc)
+        rc = write_shared_info(w, d);
+    for (i = 0; !rc && i < d->nr_vcpus; i++)
+        rc = write_vcpu(w, d->vcpus[i]);
+    if (!rc)
+        rc = write_ports(w, d);
+    if (!rc)
+        rc = write_console(w, d);
+    if (!rc)
+        rc = mig_write_record(w, MIG_REC_END, NULL, 0);
+    return rc;
+}
+
+/* ---- one domain ---------------------------------------------------------------- */
+
+/*
+ * The whole group is parked together, when the first domain reaches its
+ * final round: a ping parked while its echo still runs could miss a reply
+ * sent after its shared_info was written. So only the first domain of a
+ * group has live rounds; the others are copied whole while parked.
+ */
+static int park_group(struct domain **doms, unsigned int n, bool *parked,
+                      struct migrate_stats *st)
+{
+    unsigned int j;
+    int rc = 0;
+
+    for (j = 0; j < n && !rc; j++) {
+        if (parked[j])
+            continue;
+        rc = sim_domain_park(doms[j], PARK_TIMEOUT_MS);
+        if (!rc) {
+            parked[j] = true;
+            st->dom[j].parked_ns = mono_ns();
+        }
+    }
+    return rc;
+}
+
+static int save_one(struct domain **doms, unsigned int n, unsigned int i,
+                    struct mig_writer *w, const struct migrate_opts *o,
+                    struct migrate_stats *st, struct batch *b, bool *parked)
+{
+    struct domain *d = doms[i];
+    struct migrate_dom_stats *s = &st->dom[i];
+    struct pages p = {0};
+    uint64_t t0, dt, bytes0, sent, rate = 0;
+    int rc;
+
+    s->domid = d->domid;
+    rc = p2m_for_each_extent(&d->p2m, add_extent, &p);
+    if (!rc) {
+        p.hash = xhv_calloc(p.n ? p.n : 1, sizeof(*p.hash));
+        rc = p.hash ? 0 : -ENOMEM;
+    }
+    if (!rc)
+        rc = write_domain(w, d, o);
+    /* Live rounds, while the guest runs. */
+    while (!rc && o->live && i == 0 && s->rounds < o->max_rounds) {
+        t0 = mono_ns();
+        bytes0 = w->bytes;
+        rc = send_round(d, w, &p, b, &sent, &s->zero_pages);
+        dt = mono_ns() - t0;
+        s->pages[s->rounds++] = sent;
+        if (rc)
+            break;
+        /* Bytes per ms over this round; the next round's pages would take
+         * about sent * 4 KiB / rate, and the final one no more if the
+         * guest dirties no faster: stop once that fits. */
+        if (dt)
+            rate = (w->bytes - bytes0) * 1000000ULL / dt;
+        if (s->rounds > 1 &&
+            (!rate ||
+             sent * MIG_PAGE_SIZE * 1000000ULL / rate <= o->max_downtime_ns))
+            break;
+    }
+    if (!rc)
+        rc = park_group(doms, n, parked, st);
+    if (!rc) {
+        rc = send_round(d, w, &p, b, &sent, &s->zero_pages);
+        s->pages[s->rounds++] = sent;
+    }
+    if (!rc)
+        rc = write_state(w, d);
+    xhv_free(p.gfn);
+    xhv_free(p.hash);
+    return rc;
+}
+
+void migrate_unpark(struct domain **doms, unsigned int n)
+{
+    unsigned int i;
+
+    for (i = 0; i < n; i++)
+        sim_domain_unpark(doms[i]);
+}
+
+int migrate_save(struct domain **doms, unsigned int n, struct mig_writer *w,
+                 const struct migrate_opts *o, struct migrate_stats *st,
+                 char *err, size_t errlen)
+{
+    struct batch b = {0};
+    bool parked[MIGRATE_MAX_DOMAINS] = {false};
+    unsigned int i;
+    int rc = 0;
+
+    memset(st, 0, sizeof(*st));
+    if (n == 0 || n > MIGRATE_MAX_DOMAINS || o->max_rounds > MIGRATE_MAX_ROUNDS)
+        return -EINVAL;
+    for (i = 0; i < n && !rc; i++)
+        rc = migrate_check(doms[i], err, errlen);
+    if (!rc) {
+        b.data = xhv_malloc((size_t)MIG_PAGE_BATCH * MIG_PAGE_SIZE);
+        rc = b.data ? 0 : -ENOMEM;
+    }
+    for (i = 0; i < n && !rc; i++) {
+        rc = mig_write_headers(w);
+        if (!rc)
+            rc = save_one(doms, n, i, w, o, st, &b, parked);
+        st->nr = i + 1;
+        if (rc && !err[0])
+            snprintf(err, errlen, "saving d%u: %s", doms[i]->domid,
+                     rc == -ETIMEDOUT ? "its guest did not stop in time"
+                                      : strerror(-rc));
+    }
+    st->bytes = w->bytes;
+    if (rc)
+        for (i = 0; i < n; i++)
+            if (parked[i])
+                sim_domain_unpark(doms[i]);
+    xhv_free(b.data);
+    return rc;
+}
