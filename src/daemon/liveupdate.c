@@ -245,8 +245,8 @@ static int send_hello(struct lu_child *c, char *err, size_t errlen)
     return 0;
 }
 
-static int send_handover(int sock, const struct lu_image *img, uint32_t flags,
-                         char *err, size_t errlen)
+static int send_handover(int sock, uint32_t type, const struct lu_image *img,
+                         uint32_t flags, char *err, size_t errlen)
 {
     size_t len = 0, size = LU_HANDOVER_MAX_BYTES + sizeof(struct lu_msg_head);
     struct lu_msg_head *h = xhv_malloc(size);
@@ -262,7 +262,7 @@ static int send_handover(int sock, const struct lu_image *img, uint32_t flags,
                  "descriptor lists",
                  img->nr);
     } else {
-        h->type = LU_MSG_HANDOVER;
+        h->type = type;
         h->len = (uint32_t)(sizeof(*h) + len);
         if (send(sock, h, h->len, MSG_NOSIGNAL) != (ssize_t)h->len) {
             snprintf(err, errlen, "cannot send the descriptor: %s",
@@ -345,16 +345,39 @@ static int corrupt(struct lu_image *img, const char *how)
     return 0;
 }
 
-static int transfer(const struct lu_request *req, struct json_object *r,
-                    char *err, size_t errlen)
+/* Stages the memory part in the new xhvd while guests run; *gen is the
+ * memory generation it describes. */
+static int stage(struct lu_child *c, uint64_t deadline, struct lu_image *img,
+                 uint64_t *gen, char *err, size_t errlen)
 {
+    const struct lu_save_info si = {.generation = xhvd.generation,
+                                    .scratch_half = xhvd.scratch_half};
+    struct lu_msg_head staged;
+    size_t got;
+    int rc;
+
+    *gen = lu_memory_gen();
+    rc = lu_save(&si, LU_SAVE_MEMORY, img, err, errlen);
+    if (!rc)
+        rc = send_handover(c->sock, LU_MSG_PRESTAGE, img, 0, err, errlen);
+    if (!rc)
+        rc = expect(c, LU_MSG_STAGED, deadline, &staged, sizeof(staged), &got,
+                    err, errlen);
+    return rc;
+}
+
+static int transfer_once(const struct lu_request *req, struct json_object *r,
+                         char *err, size_t errlen)
+{
+    const struct lu_save_info si = {.generation = xhvd.generation,
+                                    .scratch_half = xhvd.scratch_half};
     struct lu_child c = {.pid = -1, .sock = -1};
-    struct lu_image img = {0};
+    struct lu_image mem = {0}, img = {0};
     struct lu_times t = {0};
     struct lu_msg_done done;
     struct domain **doms = NULL;
     unsigned int n = 0;
-    uint64_t t0 = mono_ns(), deadline = t0 + req->timeout_ns, tp, tw, th;
+    uint64_t t0 = mono_ns(), deadline = t0 + req->timeout_ns, tp, tw, th, gen;
     struct lu_msg_head ready[4];
     size_t got;
     int rc;
@@ -365,6 +388,9 @@ static int transfer(const struct lu_request *req, struct json_object *r,
     if (!rc)
         rc = expect(&c, LU_MSG_READY, deadline, ready, sizeof(ready), &got, err,
                     errlen);
+    /* Everything that grows with RAM happens here, guests running. */
+    if (!rc)
+        rc = stage(&c, deadline, &mem, &gen, err, errlen);
     if (rc)
         goto fail_early;
     tp = mono_ns();
@@ -375,9 +401,14 @@ static int transfer(const struct lu_request *req, struct json_object *r,
         goto fail_early;
     tw = mono_ns();
     t.pause = tw - tp;
-    rc = lu_save(&(struct lu_save_info){.generation = xhvd.generation,
-                                        .scratch_half = xhvd.scratch_half},
-                 &img, err, errlen);
+    if (lu_memory_gen() != gen) {
+        snprintf(err, errlen,
+                 "a guest changed its memory while it was "
+                 "being staged");
+        rc = -ESTALE;
+    }
+    if (!rc)
+        rc = lu_save(&si, LU_SAVE_STATE, &img, err, errlen);
     th = mono_ns();
     t.write = th - tw;
     if (!rc && req->corrupt[0] && corrupt(&img, req->corrupt)) {
@@ -385,7 +416,7 @@ static int transfer(const struct lu_request *req, struct json_object *r,
         rc = -EINVAL;
     }
     if (!rc)
-        rc = send_handover(c.sock, &img, 0, err, errlen);
+        rc = send_handover(c.sock, LU_MSG_HANDOVER, &img, 0, err, errlen);
     if (!rc)
         rc = expect(&c, LU_MSG_DONE, deadline, &done, sizeof(done), &got, err,
                     errlen);
@@ -397,6 +428,7 @@ static int transfer(const struct lu_request *req, struct json_object *r,
         /* Rollback: the new one is dead before any guest moves again. */
         child_kill(&c);
         lu_image_release(&img);
+        lu_image_release(&mem);
         unpark_all(doms, n);
         log_warn("xhvd", "live update rolled back: %s", err);
         return rc;
@@ -431,8 +463,25 @@ static int transfer(const struct lu_request *req, struct json_object *r,
 
 fail_early:
     child_kill(&c);
+    lu_image_release(&mem);
     log_warn("xhvd", "live update abandoned before the blackout: %s", err);
     return rc;
+}
+
+/* A guest that balloons while its memory is staged makes the staging
+ * stale: the update is rolled back and simply tried again. */
+#define STALE_RETRIES 3
+static int transfer(const struct lu_request *req, struct json_object *r,
+                    char *err, size_t errlen)
+{
+    int rc, i;
+
+    for (i = 0;; i++) {
+        rc = transfer_once(req, r, err, errlen);
+        if (rc != -ESTALE || i == STALE_RETRIES)
+            return rc;
+        err[0] = '\0';
+    }
 }
 
 /* ---- exec mode ----------------------------------------------------------- */
@@ -483,7 +532,7 @@ static int exec_mode(const struct lu_request *req, char *err, size_t errlen)
     st.pause_ns = tw - st.pause_start_ns;
     rc = lu_save(&(struct lu_save_info){.generation = xhvd.generation,
                                         .scratch_half = xhvd.scratch_half},
-                 &img, err, errlen);
+                 LU_SAVE_MEMORY | LU_SAVE_STATE, &img, err, errlen);
     st.write_ns = mono_ns() - tw;
     if (!rc)
         rc = lu_exec_into(req->binary, &st, &img, err, errlen);

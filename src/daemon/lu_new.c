@@ -116,6 +116,30 @@ static int wait_readable(int sock, int timeout_ms)
     return n > 0 ? 0 : n == 0 ? -ETIMEDOUT : -errno;
 }
 
+/* One descriptor message of the given type: decoded into hd and mfns
+ * (which point into buf); *when, if not NULL, is when it arrived. */
+static int recv_descriptor(int sock, uint32_t type, uint8_t *buf, size_t size,
+                           struct lu_handover *hd, const uint64_t **mfns,
+                           uint64_t *when, char *err, size_t errlen)
+{
+    struct lu_msg_head *h = (struct lu_msg_head *)buf;
+    ssize_t n = -1;
+    int rc;
+
+    rc = wait_readable(sock, HANDOVER_WAIT_MS);
+    if (!rc)
+        n = recv(sock, buf, size, 0);
+    if (when)
+        *when = mono_ns();
+    if (n < (ssize_t)sizeof(*h) || h->type != type || h->len != (uint32_t)n) {
+        snprintf(err, errlen, "no %s descriptor came",
+                 type == LU_MSG_PRESTAGE ? "staging" : "hand-over");
+        return -EPROTO;
+    }
+    return lu_handover_decode(h + 1, (size_t)n - sizeof(*h), hd, mfns, err,
+                              errlen);
+}
+
 int lu_new_main(int sock, const struct daemon_opts *o)
 {
     static struct lu_restored restored;
@@ -123,6 +147,7 @@ int lu_new_main(int sock, const struct daemon_opts *o)
     struct lu_msg_done done = {
         .head = {.type = LU_MSG_DONE, .len = sizeof(done)}};
     struct lu_msg_head ready = {.type = LU_MSG_READY, .len = sizeof(ready)};
+    struct lu_msg_head staged = {.type = LU_MSG_STAGED, .len = sizeof(staged)};
     struct lu_times t = {0};
     struct lu_handover hd;
     const uint64_t *mfns = NULL;
@@ -162,24 +187,29 @@ int lu_new_main(int sock, const struct daemon_opts *o)
         snprintf(err, sizeof(err), "the old xhvd went away");
         goto fail;
     }
-    rc = wait_readable(sock, HANDOVER_WAIT_MS);
-    n = rc ? -1 : recv(sock, buf, size, 0);
-    done.received_ns = mono_ns();
-    if (n < (ssize_t)sizeof(struct lu_msg_head) ||
-        ((struct lu_msg_head *)buf)->type != LU_MSG_HANDOVER ||
-        ((struct lu_msg_head *)buf)->len != (uint32_t)n) {
-        rc = -EPROTO;
-        snprintf(err, sizeof(err), "no hand-over descriptor came");
-        goto fail;
+    /* Stage the memory: its records come while the guests still run. */
+    rc = recv_descriptor(sock, LU_MSG_PRESTAGE, buf, size, &hd, &mfns, NULL,
+                         err, sizeof(err));
+    if (!rc)
+        rc = lu_restore(LU_SAVE_MEMORY, mfns, hd.nr_pages, hd.stream_len,
+                        hd.stream_crc, &restored, &t, err, sizeof(err));
+    if (!rc && fault_fire("lu_new_stage"))
+        rc = -ENOMEM;
+    if (!rc &&
+        send(sock, &staged, sizeof(staged), MSG_NOSIGNAL) != sizeof(staged)) {
+        rc = -EPIPE;
+        snprintf(err, sizeof(err), "the old xhvd went away");
     }
-    rc = lu_handover_decode(buf + sizeof(struct lu_msg_head),
-                            (size_t)n - sizeof(struct lu_msg_head), &hd, &mfns,
-                            err, sizeof(err));
+    if (rc)
+        goto fail;
+    /* The blackout: the rest of the state. */
+    rc = recv_descriptor(sock, LU_MSG_HANDOVER, buf, size, &hd, &mfns,
+                         &done.received_ns, err, sizeof(err));
     if (!rc && fault_fire("lu_new_parse"))
         rc = -ENOMEM;
     if (!rc)
-        rc = lu_restore(mfns, hd.nr_pages, hd.stream_len, hd.stream_crc,
-                        &restored, &t, err, sizeof(err));
+        rc = lu_restore(LU_SAVE_STATE, mfns, hd.nr_pages, hd.stream_len,
+                        hd.stream_crc, &restored, &t, err, sizeof(err));
     if (!rc && fault_fire("lu_new_rebuild"))
         rc = -ENOMEM;
     if (rc) {

@@ -20,6 +20,8 @@ enum {
     LU_MSG_DONE,      /* new -> old: guests resumed, times */
     LU_MSG_FAIL,      /* either way: text follows; the sender gives up */
     LU_MSG_EXEC_STATE,
+    LU_MSG_PRESTAGE, /* old -> new: descriptor of the MEMORY records */
+    LU_MSG_STAGED,   /* new -> old: memory staged, ready for the blackout */
 };
 
 struct lu_msg_head {

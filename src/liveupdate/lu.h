@@ -58,17 +58,27 @@ struct lu_save_info {
  */
 int lu_check(char *err, size_t errlen);
 
-/* Guests held still by the caller. On error, nothing is left allocated. */
-int lu_save(const struct lu_save_info *si, struct lu_image *img, char *err,
-            size_t errlen);
+/*
+ * Writes the records of parts: MEMORY (every preserved page range and
+ * each domain's P2M: the bulk, which grows with RAM) and STATE (vCPUs,
+ * event channels, HVM params, consoles). DOMAIN records go in either.
+ * transfer mode writes MEMORY while guests run, for the new xhvd to stage
+ * before the blackout, and STATE in it; lu_memory_gen() taken before the
+ * first and again in the blackout tells whether the staged memory is
+ * still right (a guest that ballooned meanwhile: the update is redone).
+ * On error, nothing is left allocated.
+ */
+#define LU_SAVE_MEMORY (1U << 0)
+#define LU_SAVE_STATE  (1U << 1)
+int lu_save(const struct lu_save_info *si, unsigned int parts,
+            struct lu_image *img, char *err, size_t errlen);
+uint64_t lu_memory_gen(void);
 void lu_image_release(struct lu_image *img);
 
-/* What the daemon needs after lu_restore(): kept until lu_complete(). */
+/* What the daemon learns from lu_restore(). */
 struct lu_restored {
     uint64_t generation;
     unsigned int nr_domains;
-    const uint64_t *record_mfns;
-    size_t nr_record_pages;
 };
 
 /*
@@ -76,9 +86,9 @@ struct lu_restored {
  * the record pages and every preserved range in use, then rebuilds.
  * times->parse and ->rebuild are filled in.
  */
-int lu_restore(const uint64_t *record_mfns, size_t nr, uint64_t len,
-               uint32_t crc, struct lu_restored *out, struct lu_times *times,
-               char *err, size_t errlen);
+int lu_restore(unsigned int part, const uint64_t *record_mfns, size_t nr,
+               uint64_t len, uint32_t crc, struct lu_restored *out,
+               struct lu_times *times, char *err, size_t errlen);
 /* Lets every rebuilt domain run as it was; sim programs start again. */
 int lu_resume(char *err, size_t errlen);
 /* The old xhvd has exited: its pages and the records go to the heap. */

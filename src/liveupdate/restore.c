@@ -36,6 +36,9 @@ struct rdom {
 static struct {
     struct rdom *doms;
     unsigned int nr, cap;
+    bool state_stage;   /* applying the STATE part: domains exist already */
+    uint64_t *rec_mfns; /* every record page read, for lu_complete() */
+    size_t nr_rec;
     char *err;
     size_t errlen;
 } rs;
@@ -110,6 +113,20 @@ static int on_domain(void *opaque, const struct lu_rec_domain *r)
     int rc;
 
     (void)opaque;
+    rd = find(r->domid);
+    if (rs.state_stage) {
+        /* The domain was staged with the memory; now its state. */
+        if (!rd || strcmp(rd->d->name, r->name) != 0)
+            return fail(-EINVAL,
+                        "d%u (%s) was not staged before the "
+                        "blackout",
+                        r->domid, r->name);
+        rd->run = r->state == LU_DOM_RUNNING;
+        memcpy(rd->prog, r->backend_prog, sizeof(rd->prog));
+        goto state;
+    }
+    if (rd)
+        return fail(-EEXIST, "d%u is in the stream twice", r->domid);
     if (r->backend != LU_BACKEND_SIM)
         return fail(-EOPNOTSUPP, "d%u: backend %u cannot be rebuilt yet",
                     r->domid, r->backend);
@@ -134,6 +151,7 @@ static int on_domain(void *opaque, const struct lu_rec_domain *r)
     rd->run = r->state == LU_DOM_RUNNING;
     rd->shared_info_gfn = r->shared_info_gfn;
     memcpy(rd->prog, r->backend_prog, sizeof(rd->prog));
+state:
     if (r->state == LU_DOM_SHUTDOWN) {
         domain_lock(rd->d);
         rd->d->is_shut_down = true;
@@ -394,9 +412,9 @@ static int link_all(void)
     return rc;
 }
 
-int lu_restore(const uint64_t *mfns, size_t nr, uint64_t len, uint32_t crc,
-               struct lu_restored *out, struct lu_times *times, char *err,
-               size_t errlen)
+int lu_restore(unsigned int part, const uint64_t *mfns, size_t nr, uint64_t len,
+               uint32_t crc, struct lu_restored *out, struct lu_times *times,
+               char *err, size_t errlen)
 {
     static const struct lu_apply_ops ops = {
         .header = on_header,
@@ -414,13 +432,23 @@ int lu_restore(const uint64_t *mfns, size_t nr, uint64_t len, uint32_t crc,
     size_t i;
     int rc = 0;
 
-    memset(&rs, 0, sizeof(rs));
+    uint64_t *rec;
+
+    if (!(part & LU_SAVE_STATE) || !rs.nr)
+        memset(&rs, 0, sizeof(rs)); /* the first (or only) stream */
+    rs.state_stage = !(part & LU_SAVE_MEMORY);
     rs.err = err;
     rs.errlen = errlen;
     err[0] = '\0';
     pages = xhv_calloc(nr ? nr : 1, sizeof(*pages));
-    if (!pages)
+    rec = xhv_realloc(rs.rec_mfns, (rs.nr_rec + nr + 1) * sizeof(*rec));
+    if (!pages || !rec) {
+        xhv_free(pages);
+        if (rec)
+            rs.rec_mfns = rec;
         return -ENOMEM;
+    }
+    rs.rec_mfns = rec;
     for (i = 0; i < nr && !rc; i++) {
         if (!mfn_valid(mfns[i]) || mfn_in_scratch(mfns[i]))
             rc = fail(-EINVAL,
@@ -430,8 +458,10 @@ int lu_restore(const uint64_t *mfns, size_t nr, uint64_t len, uint32_t crc,
         else if ((rc = mm_mark_in_use(mfns[i], 1)))
             rc = fail(rc, "record page %zu (mfn %#llx) is in use here", i,
                       (unsigned long long)mfns[i]);
-        else
+        else {
             pages[i] = mfn_to_virt(mfns[i]);
+            rs.rec_mfns[rs.nr_rec++] = mfns[i];
+        }
     }
     if (!rc)
         rc = lu_reader_open_pages(&r, pages, nr, len);
@@ -447,14 +477,12 @@ int lu_restore(const uint64_t *mfns, size_t nr, uint64_t len, uint32_t crc,
         if (rc && !err[0])
             fail(rc, "%s", lu_stream_error(r));
     }
-    if (!rc)
+    if (!rc && (part & LU_SAVE_STATE))
         rc = link_all();
     times->rebuild = mono_ns() - t1;
     if (!rc) {
         out->generation = lu_reader_summary(r)->header.generation + 1;
         out->nr_domains = rs.nr;
-        out->record_mfns = mfns;
-        out->nr_record_pages = nr;
     }
     lu_reader_free(r);
     xhv_free(pages);
@@ -516,8 +544,10 @@ uint64_t lu_complete(struct lu_restored *r)
     uint64_t n;
     size_t i;
 
-    for (i = 0; i < r->nr_record_pages; i++)
-        mm_unmark(r->record_mfns[i], 1);
+    (void)r;
+    for (i = 0; i < rs.nr_rec; i++)
+        mm_unmark(rs.rec_mfns[i], 1);
+    xhv_free(rs.rec_mfns);
     /* The old xhvd's pages and the records; broken pages stay out. */
     n = init_heap_pages(0, mm_nr_pages(), MM_INIT_DIRTY);
     mm_heap_complete();

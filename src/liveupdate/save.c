@@ -348,24 +348,6 @@ static int write_console(struct lu_writer *w, struct domain *d)
     return rc;
 }
 
-static int write_rest(struct lu_writer *w, struct domain *d,
-                      const struct vec *p2m)
-{
-    unsigned int i;
-    int rc;
-
-    rc = lu_write_p2m(w, (uint16_t)d->domid, p2m->v, p2m->n);
-    if (!rc)
-        rc = write_hvm_params(w, d);
-    for (i = 0; !rc && i < d->nr_vcpus; i++)
-        rc = write_vcpu(w, d->vcpus[i]);
-    if (!rc)
-        rc = write_ports(w, d);
-    if (!rc)
-        rc = write_console(w, d);
-    return rc;
-}
-
 /* ---- the stream --------------------------------------------------------- */
 
 static int write_header(struct lu_writer *w, const struct lu_save_info *si)
@@ -389,35 +371,43 @@ static int write_header(struct lu_writer *w, const struct lu_save_info *si)
     return lu_write_header(w, &h);
 }
 
-int lu_save(const struct lu_save_info *si, struct lu_image *img, char *err,
-            size_t errlen)
+uint64_t lu_memory_gen(void)
 {
     struct domain **doms = NULL;
-    struct lu_writer *w = NULL;
-    struct vec ranges = {.size = sizeof(struct lu_page_range)};
-    struct vec *p2m = NULL;
     unsigned int i, n = 0;
-    int rc;
+    uint64_t g = 0;
 
-    memset(img, 0, sizeof(*img));
-    mm_owner_init(&img->owner, LU_DOMID_LU, 0);
-    img->owner_ready = true;
-    rc = domlist_snapshot(&doms, &n);
-    if (!rc)
-        rc = lu_writer_open_pages(&w, next_page, img);
-    if (!rc && n) {
-        p2m = xhv_calloc(n, sizeof(*p2m));
-        rc = p2m ? 0 : -ENOMEM;
+    if (domlist_snapshot(&doms, &n))
+        return UINT64_MAX; /* never matches: the update is retried */
+    for (i = 0; i < n; i++) {
+        /* Which domains, and how far each one's memory has changed. */
+        g = g * 31 + doms[i]->domid;
+        g = g * 31 + __atomic_load_n(&doms[i]->p2m.gen, __ATOMIC_RELAXED);
+        g = g * 31 + __atomic_load_n(&doms[i]->mm.gen, __ATOMIC_RELAXED);
+        put_domain(doms[i]);
     }
-    if (!rc)
-        rc = write_header(w, si);
-    for (i = 0; !rc && i < n; i++)
-        rc = write_domain(w, doms[i]);
+    xhv_free(doms);
+    return g;
+}
+
+static int write_memory(struct lu_writer *w, struct domain **doms,
+                        unsigned int n, char *err, size_t errlen)
+{
+    struct vec ranges = {.size = sizeof(struct lu_page_range)};
+    struct vec *p2m = xhv_calloc(n ? n : 1, sizeof(*p2m));
+    unsigned int i;
+    int rc = p2m ? 0 : -ENOMEM;
+
     for (i = 0; !rc && i < n; i++) {
         struct extent_ctx c = {.d = doms[i], .p2m = &p2m[i], .ranges = &ranges};
 
         p2m[i].size = sizeof(struct lu_p2m_extent);
         rc = p2m_for_each_extent(&doms[i]->p2m, one_extent, &c);
+        if (rc == -EINVAL)
+            snprintf(err, errlen,
+                     "d%u has mappings live update does not carry yet "
+                     "(grant mappings)",
+                     doms[i]->domid);
         if (!rc && c.ram_pages != mm_owner_tot_pages(&doms[i]->mm)) {
             snprintf(err, errlen,
                      "d%u owns %llu pages but maps %llu: a page outside "
@@ -433,7 +423,51 @@ int lu_save(const struct lu_save_info *si, struct lu_image *img, char *err,
     if (!rc)
         rc = lu_write_page_ranges(w, ranges.v, ranges.n);
     for (i = 0; !rc && i < n; i++)
-        rc = write_rest(w, doms[i], &p2m[i]);
+        rc = lu_write_p2m(w, (uint16_t)doms[i]->domid, p2m[i].v, p2m[i].n);
+    for (i = 0; p2m && i < n; i++)
+        xhv_free(p2m[i].v);
+    xhv_free(p2m);
+    xhv_free(ranges.v);
+    return rc;
+}
+
+static int write_state(struct lu_writer *w, struct domain *d)
+{
+    unsigned int i;
+    int rc;
+
+    rc = write_hvm_params(w, d);
+    for (i = 0; !rc && i < d->nr_vcpus; i++)
+        rc = write_vcpu(w, d->vcpus[i]);
+    if (!rc)
+        rc = write_ports(w, d);
+    if (!rc)
+        rc = write_console(w, d);
+    return rc;
+}
+
+int lu_save(const struct lu_save_info *si, unsigned int parts,
+            struct lu_image *img, char *err, size_t errlen)
+{
+    struct domain **doms = NULL;
+    struct lu_writer *w = NULL;
+    unsigned int i, n = 0;
+    int rc;
+
+    memset(img, 0, sizeof(*img));
+    mm_owner_init(&img->owner, LU_DOMID_LU, 0);
+    img->owner_ready = true;
+    rc = domlist_snapshot(&doms, &n);
+    if (!rc)
+        rc = lu_writer_open_pages(&w, next_page, img);
+    if (!rc)
+        rc = write_header(w, si);
+    for (i = 0; !rc && i < n; i++)
+        rc = write_domain(w, doms[i]);
+    if (!rc && (parts & LU_SAVE_MEMORY))
+        rc = write_memory(w, doms, n, err, errlen);
+    for (i = 0; !rc && (parts & LU_SAVE_STATE) && i < n; i++)
+        rc = write_state(w, doms[i]);
     if (!rc)
         rc = lu_write_end(w);
     if (!rc) {
@@ -444,10 +478,6 @@ int lu_save(const struct lu_save_info *si, struct lu_image *img, char *err,
         snprintf(err, errlen, "cannot write the live-update records: %s",
                  strerror(-rc));
     lu_writer_free(w);
-    for (i = 0; p2m && i < n; i++)
-        xhv_free(p2m[i].v);
-    xhv_free(p2m);
-    xhv_free(ranges.v);
     for (i = 0; i < n; i++)
         put_domain(doms[i]);
     xhv_free(doms);

@@ -153,6 +153,7 @@ static void assign_locked(struct mm_owner *d, mfn_t mfn, unsigned int order,
         d->extra_pages += nr;
     else
         d->tot_pages += nr;
+    __atomic_add_fetch(&d->gen, 1, __ATOMIC_RELAXED);
 }
 
 static bool chunk_unowned(mfn_t mfn, uint64_t nr)
@@ -245,6 +246,7 @@ void free_domheap_pages_locked(struct mm_owner *d, struct page_info *pg,
         d->extra_pages -= nr;
     else
         d->tot_pages -= nr;
+    __atomic_add_fetch(&d->gen, 1, __ATOMIC_RELAXED);
     /* The chunk was checked page by page above: a refusal is a bug. */
     if (heap_free(mfn, order, PGC_dirty_dom, 0))
         XHV_BUG("free of an owned chunk refused by the heap");

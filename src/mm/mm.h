@@ -148,6 +148,9 @@ struct mm_owner {
     struct page_list_head extra_page_list; /* protected by page_alloc_lock */
     struct list_head link; /* in the owner registry; protected by it */
     uint64_t audit_pages, audit_extra; /* the audit's own tallies */
+    /* Bumped (atomically, under page_alloc_lock) whenever a page is
+     * assigned to or freed from this owner (live update's staging). */
+    uint64_t gen;
 };
 
 struct mm_config {

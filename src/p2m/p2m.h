@@ -59,6 +59,10 @@ struct p2m {
     uint64_t nr_tables; /* xenheap pages in the tree; p2m lock */
     uint64_t nr_mapped; /* gfns mapped; p2m lock */
     gfn_t max_mapped;   /* highest gfn ever mapped, 0 if none; p2m lock */
+    /* Bumped (atomically, under the p2m lock) by every change of an
+     * entry: live update tells from it whether the physmap it staged
+     * before the blackout is still the physmap. */
+    uint64_t gen;
 };
 
 int p2m_init(struct p2m *p, uint64_t nr_gfns);

@@ -206,6 +206,7 @@ int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr, enum p2m_type t)
         *e = P2M_PRESENT | ((uint64_t)t << P2M_TYPE_SHIFT) | (mfn + i);
     }
     p->nr_mapped += nr;
+    __atomic_add_fetch(&p->gen, 1, __ATOMIC_RELAXED);
     note_mapped(p, gfn + nr - 1);
 out:
     pthread_mutex_unlock(&p->lock);
@@ -242,6 +243,7 @@ int p2m_set_entry(struct p2m *p, gfn_t gfn, mfn_t mfn, enum p2m_type t,
     if (!(*e & P2M_PRESENT))
         p->nr_mapped++;
     *e = P2M_PRESENT | ((uint64_t)t << P2M_TYPE_SHIFT) | mfn;
+    __atomic_add_fetch(&p->gen, 1, __ATOMIC_RELAXED);
     note_mapped(p, gfn);
 out:
     pthread_mutex_unlock(&p->lock);
@@ -293,6 +295,7 @@ int p2m_unmap(struct p2m *p, gfn_t gfn, mfn_t *mfn, enum p2m_type *t)
         *t = (enum p2m_type)((*e & P2M_TYPE_MASK) >> P2M_TYPE_SHIFT);
     *e = 0;
     p->nr_mapped--;
+    __atomic_add_fetch(&p->gen, 1, __ATOMIC_RELAXED);
 out:
     pthread_mutex_unlock(&p->lock);
     return rc;
