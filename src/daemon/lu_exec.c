@@ -399,8 +399,9 @@ int lu_exec_main(int state_fd, const struct daemon_opts *o)
     }
     t0 = mono_ns();
     if (!rc)
-        rc = lu_restore(mfns, hd.nr_pages, hd.stream_len, hd.stream_crc,
-                        &restored, &t, err, sizeof(err));
+        rc = lu_restore(LU_SAVE_MEMORY | LU_SAVE_STATE, mfns, hd.nr_pages,
+                        hd.stream_len, hd.stream_crc, &restored, &t, err,
+                        sizeof(err));
     if (!rc)
         rc = lu_resume(err, sizeof(err));
     if (rc) {
