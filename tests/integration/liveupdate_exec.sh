@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# exec-mode live update (xhvd execve()s the new binary in place) under the
+# same three sim guests as liveupdate.sh: memcheck checksums its memory
+# with a new pattern every pass, ping and echo bounce one event back and
+# forth (a lost or spurious event crashes ping; a crashed guest is
+# destroyed). First every refusal and every rollback exec mode still has
+# (all before execve() succeeds); then XHV_LU_EXEC_ROUNDS updates that mix
+# exec and transfer mode, so each mode hands over to the other: exec keeps
+# the pid, transfer changes it, the generation counts every update, and
+# the same domains keep running with nothing lost.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+ROUNDS=${XHV_LU_EXEC_ROUNDS:-12}
+# Mode of update i (1-based): runs of exec and transfer in both orders.
+mode_of() { # i
+    case $((($1 - 1) % 6)) in
+    0 | 1 | 3) echo exec ;;
+    *) echo transfer ;;
+    esac
+}
+
+start_xhvd --mem 256M --lu-scratch 32M
+ok $? "xhvd starts" || { done_testing; exit 1; }
+
+cat >"$WORK/mc.cfg" <<EOF
+name = "mc"
+type = "sim"
+kernel = "memcheck"
+memory = 16
+cmdline = "pages=256"
+EOF
+cat >"$WORK/echo.cfg" <<EOF
+name = "echo"
+type = "sim"
+kernel = "echo"
+memory = 8
+EOF
+cat >"$WORK/ping.cfg" <<EOF
+name = "ping"
+type = "sim"
+kernel = "ping"
+memory = 8
+cmdline = "peer=echo"
+EOF
+for g in mc echo ping; do
+    x create -q "$WORK/$g.cfg"
+    is "$RC" 0 "sim guest $g created" || diag "$ERR"
+done
+
+# As in liveupdate.sh: COUNT new console lines of DOMAIN matching REGEX
+# within SECS seconds, event-driven (the follower stops at the match).
+wait_console() { # domain regex count secs
+    local have
+    have=$("$XHV" console --log "$1" | grep -cE "$2")
+    timeout "$4" "$XHV" console "$1" </dev/null 2>/dev/null |
+        grep -m "$((have + $3))" -E "$2" >/dev/null
+}
+
+round_trips() {
+    "$XHV" console --log ping | sed -n 's/^ping: \([0-9]*\) round trips$/\1/p' |
+        sort -n | tail -1
+}
+
+wait_console ping 'round trips' 3 20
+ok $? "ping and echo exchange events"
+wait_console mc 'pass [0-9]+ ok' 1 20
+ok $? "memcheck completes a pass"
+
+x list
+ids_before=$(tail -n +2 <<<"$OUT" | awk '{print $1, $2}' | sort)
+rt_before=$(round_trips)
+
+# --- refused or rolled back: the same process serves on, guests untouched --
+check_unchanged() { # what
+    local what=$1
+    LU_ERR=$ERR
+    is "$RC" 1 "$what: the live update fails"
+    like "$ERR" 'live-update: ' "$what: with a reason"
+    x info
+    like "$OUT" "^pid +: $XHVD_PID\$" "$what: the same xhvd still serves"
+    x list
+    is "$(tail -n +2 <<<"$OUT" | awk '{print $1, $2, $5}' | sort)" \
+        "$(awk '{print $1, $2, "r-----"}' <<<"$ids_before" | sort)" \
+        "$what: the same domains, running"
+    x audit
+    like "$OUT" "^clean: 0 violations" "$what: audit clean (nothing left over)"
+}
+
+x live-update --mode exec --binary /bin/true
+check_unchanged "exec into /bin/true"
+like "$LU_ERR" 'not an xhvd' "a binary that is not xhvd is refused before the blackout"
+
+printf '#!/bin/sh\necho "xhvd 9.9 lu-exec 99"\n' >"$WORK/future.sh"
+chmod +x "$WORK/future.sh"
+x live-update --mode exec --binary "$WORK/future.sh"
+check_unchanged "exec into an xhvd of another exec version"
+like "$LU_ERR" 'version 99' "the other exec hand-over version is named"
+
+printf '#!/bin/sh\nexec sleep 60\n' >"$WORK/hang.sh"
+chmod +x "$WORK/hang.sh"
+x live-update --mode exec --binary "$WORK/hang.sh" --timeout 1
+check_unchanged "exec into a binary that never answers the probe"
+like "$LU_ERR" 'in time' "the probe's timeout is named"
+
+x live-update --mode exec --corrupt crc
+check_unchanged "--corrupt in exec mode"
+
+# Failing after the guests were parked and the records written: these
+# are the steps exec mode can still roll back.
+for site in lu_exec lu_exec_state; do
+    x live-update --mode exec --fault "$site:1"
+    check_unchanged "exec mode failing at $site"
+    diag "$LU_ERR"
+done
+x live-update --mode exec --fault '*:1'
+check_unchanged "exec mode: the first allocation of the update failing"
+
+# --- ROUNDS updates, exec and transfer in turn ----------------------------
+pid=$XHVD_PID
+gen=$("$XHV" live-update --json --mode exec | jget 'j["generation"]')
+ok $? "a first exec-mode update succeeds"
+pids_ok=0 modes_ok=0 gens_ok=0 failed=0
+downtimes=()
+for i in $(seq 1 "$ROUNDS"); do
+    mode=$(mode_of "$i")
+    if ! "$XHV" live-update --json --mode "$mode" >"$WORK/lu.json" 2>"$WORK/lu.err"; then
+        failed=$((failed + 1))
+        diag "update $i ($mode): $(cat "$WORK/lu.err")"
+        continue
+    fi
+    new_pid=$(jget 'j["pid"]' <"$WORK/lu.json")
+    new_gen=$(jget 'j["generation"]' <"$WORK/lu.json")
+    [ "$(jget 'j["mode"]' <"$WORK/lu.json")" = "$mode" ] || modes_ok=1
+    [ "$new_gen" -eq $((gen + 1)) ] || { gens_ok=1; diag "update $i: generation $gen -> $new_gen"; }
+    if [ "$mode" = exec ]; then
+        [ "$new_pid" -eq "$pid" ] || { pids_ok=1; diag "exec $i: pid $pid -> $new_pid"; }
+        downtimes+=("$(($(jget 'j["downtime_ns"]' <"$WORK/lu.json") / 1000))")
+    else
+        [ "$new_pid" -ne "$pid" ] || { pids_ok=1; diag "transfer $i kept pid $pid"; }
+        T_PIDS+=("$new_pid")
+    fi
+    pid=$new_pid
+    gen=$new_gen
+done
+XHVD_PID=$pid
+is "$failed" 0 "$ROUNDS updates alternating exec and transfer mode succeed"
+is "$pids_ok" 0 "exec keeps the pid, transfer starts a new process"
+is "$modes_ok" 0 "each answer names its mode"
+is "$gens_ok" 0 "the generation counts every update, of either mode"
+diag "exec-mode downtimes (us): ${downtimes[*]}"
+[ -s "$XHV_RUNDIR/xhvd.pid" ] && is "$(<"$XHV_RUNDIR/xhvd.pid")" "$XHVD_PID" \
+    "the pidfile names the serving xhvd"
+x info
+like "$OUT" "^pid +: $XHVD_PID\$" "the control socket answers from it"
+
+x list
+is "$(tail -n +2 <<<"$OUT" | awk '{print $1, $2}' | sort)" "$ids_before" \
+    "the same domains with the same ids"
+is "$(tail -n +2 <<<"$OUT" | awk '$5 != "r-----"' | wc -l)" 0 "all still running"
+x audit
+like "$OUT" "^clean: 0 violations" "the audit is clean"
+like "$OUT" "unmanaged 0;" "every page is managed again"
+like "$OUT" "reserved [1-9]" "a scratch half is still reserved for the next update"
+
+wait_console ping 'round trips' 2 30
+ok $? "events still flow (no event lost: ping would stall)"
+wait_console mc 'pass [0-9]+ ok' 1 30
+ok $? "memcheck still passes (no byte changed)"
+rt_after=$(round_trips)
+ok "$([ "${rt_after:-0}" -gt "${rt_before:-0}" ] && echo 0 || echo 1)" \
+    "round trips went on counting: ${rt_before:-0} -> ${rt_after:-0}"
+for g in mc echo ping; do
+    x console --log "$g"
+    unlike "$OUT" 'FAIL' "$g reports no failure"
+done
+x evtchn ping
+like "$OUT" 'interdomain +d[0-9]+:1' "ping's channel to echo is still bound"
+like "$(cat "$XHVD_LOG")" 'TSC .*\(inherited\)' \
+    "the exec image took the TSC measurement over instead of measuring"
+
+stop_xhvd
+done_testing
