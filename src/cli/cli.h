@@ -55,5 +55,10 @@ int cmd_console(int argc, char **argv);
 int cmd_evtchn(int argc, char **argv);
 int cmd_grants(int argc, char **argv);
 int cmd_live_update(int argc, char **argv);
+/* migrate.c */
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_migrate_receive(int argc, char **argv);
 
 #endif /* XHV_CLI_CLI_H */

@@ -74,6 +74,51 @@ static const struct cli_cmd commands[] = {
      "  --json          print the answer as JSON\n"
      "  --fault SITE:N  (tests) run the new xhvd with XHV_FAULT=SITE:N\n",
      cmd_live_update},
+    {"save", "[-c|-p] DOMAIN[,DOMAIN...] FILE",
+     "Save a domain to a file and destroy it",
+     "Stops the domain at a step boundary and writes it to FILE as a Xen\n"
+     "migration stream v2 image (docs/migration.md); several domains (a\n"
+     "ping and its echo) go into one file, their channels kept. The domain\n"
+     "is destroyed once FILE is on disk; on any failure it runs on and no\n"
+     "FILE is left. Sim guests only.\n"
+     "\n"
+     "  -c   keep the domain running after saving (a checkpoint)\n"
+     "  -p   leave the domain paused after saving\n",
+     cmd_save},
+    {"restore", "[-p] FILE [name=NEW]", "Restore domains saved by xhv save",
+     "Builds a new domain for each image in FILE (fresh memory, the\n"
+     "contents copied in, a new domain id) and starts it where it stopped.\n"
+     "Event channels to a domain not in FILE are closed (unbound). A bad\n"
+     "or truncated FILE is refused with the record and offset at fault,\n"
+     "and nothing is created.\n"
+     "\n"
+     "  -p         leave the domains paused\n"
+     "  name=NEW   restore a single domain under another name\n",
+     cmd_restore},
+    {"migrate",
+     "[--live|--no-live] [--max-downtime MS] [--max-rounds N] [--insecure] "
+     "DOMAIN[,DOMAIN...] DEST",
+     "Move running domains to another xhvd",
+     "DEST is the other xhvd's rundir (a path, or unix:PATH) or\n"
+     "tcp:HOST:PORT where `xhv migrate-receive --listen` waits. Live\n"
+     "(default): memory is copied while the guest runs, then again what\n"
+     "changed, until the rest fits in --max-downtime or --max-rounds is\n"
+     "reached; then the guest stops, the last pages and its state go, and\n"
+     "it resumes on DEST. The domain here is destroyed only once DEST says\n"
+     "it runs; on any failure it resumes here.\n"
+     "\n"
+     "  --live / --no-live    iterate while running (default) or stop first\n"
+     "  --max-downtime MS     target downtime for the last round (default 50)\n"
+     "  --max-rounds N        live rounds at most (default 10, max 64)\n"
+     "  --insecure            allow a plaintext tcp: DEST (required)\n"
+     "  --fault SITE:N        (tests) arm a fault in this xhvd for the run\n",
+     cmd_migrate},
+    {"migrate-receive", "--listen [ADDR]:PORT --insecure",
+     "Receive one TCP migration into the local xhvd",
+     "Listens on ADDR:PORT (port 0: any; the address is printed), takes one\n"
+     "connection and relays it to this host's xhvd (--rundir), then exits.\n"
+     "Plaintext and unauthenticated: --insecure is required.\n",
+     cmd_migrate_receive},
     {"info", "", "Show host, memory and daemon information", "", cmd_info},
     {"pause", "DOMAIN", "Pause a domain",
      "Pauses nest: each pause needs its own unpause. DOMAIN is a name or\n"

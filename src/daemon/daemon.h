@@ -143,6 +143,13 @@ int server_listen_fd(void);
 /* The connection whose request is being handled, or -1. */
 int server_current_client_fd(void);
 
+/* cmd_migrate.c: save, restore, migrate (docs/migration.md) */
+int cmd_save(struct json_object *, struct json_object **, char *, size_t);
+int cmd_restore(struct json_object *, struct json_object **, char *, size_t);
+int cmd_migrate(struct json_object *, struct json_object **, char *, size_t);
+int cmd_migrate_receive(struct json_object *, struct json_object **, char *,
+                        size_t);
+
 /* liveupdate.c, lu_new.c */
 int cmd_live_update(struct json_object *, struct json_object **, char *,
                     size_t);

@@ -35,6 +35,11 @@ static const struct daemon_cmd commands[] = {
     {"console", cmd_console, ARGS("domain", "offset")},
     {"evtchn", cmd_evtchn, ARGS("domain")},
     {"grants", cmd_grants, ARGS("domain")},
+    {"save", cmd_save, ARGS("domain", "file", "keep")},
+    {"restore", cmd_restore, ARGS("file", "name", "paused")},
+    {"migrate", cmd_migrate,
+     ARGS("domain", "dest", "live", "max_downtime_ms", "max_rounds", "fault")},
+    {"migrate-receive", cmd_migrate_receive, ARGS("count")},
     {"live-update", cmd_live_update,
      ARGS("binary", "mode", "timeout", "fault", "corrupt")},
 };

@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * save, restore, migrate and migrate-receive (docs/migration.md).
+ *
+ * Files are opened by xhvd itself (the CLI makes paths absolute). A
+ * migration is a control connection to the target xhvd: the source sends
+ * one ordinary request frame, {"cmd":"migrate-receive","args":{"count":N}},
+ * then N stream images as raw bytes on the same socket; the target's
+ * handler reads them straight off its client socket, builds and starts the
+ * domains, and its ordinary answer frame is the "resumed" message. Only
+ * then does the source destroy its domains; on any failure (a refusal, a
+ * dropped connection, a timeout) it unparks them and they run on. The
+ * target socket is a unix socket (the target's rundir) or TCP to an
+ * `xhv migrate-receive --listen` relay on the far host, which forwards the
+ * bytes to its own xhvd unchanged.
+ *
+ * Both sides block xhvd's loop for the duration, as live update does:
+ * commands are handled one at a time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/ctl.h"
+#include "daemon/daemon.h"
+#include "lib/alloc.h"
+#include "lib/fault.h"
+#include "migrate/migrate.h"
+
+#define IO_TIMEOUT_MS     30000
+#define ANSWER_TIMEOUT_MS 60000
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- I/O: fault sites mig_io_read / mig_io_write ------------------------- */
+
+struct fdio {
+    int fd;
+};
+
+static int wait_fd(int fd, short ev)
+{
+    struct pollfd p = {.fd = fd, .events = ev};
+    int n;
+
+    do
+        n = poll(&p, 1, IO_TIMEOUT_MS);
+    while (n < 0 && errno == EINTR);
+    return n > 0 ? 0 : n == 0 ? -ETIMEDOUT : -errno;
+}
+
+static int fd_write(void *opaque, void *buf, size_t len)
+{
+    struct fdio *io = opaque;
+    const uint8_t *p = buf;
+
+    if (fault_fire("mig_io_write"))
+        return -EIO;
+    while (len) {
+        ssize_t n = send(io->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+        if (n < 0 && errno == ENOTSOCK)
+            n = write(io->fd, p, len);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            int rc = wait_fd(io->fd, POLLOUT);
+
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int fd_read(void *opaque, void *buf, size_t len)
+{
+    struct fdio *io = opaque;
+    uint8_t *p = buf;
+    size_t got = 0;
+
+    if (fault_fire("mig_io_read"))
+        return -EIO;
+    while (got < len) {
+        ssize_t n = recv(io->fd, p + got, len - got, MSG_DONTWAIT);
+
+        if (n < 0 && errno == ENOTSOCK)
+            n = read(io->fd, p + got, len - got);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            int rc = wait_fd(io->fd, POLLIN);
+
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return got ? -EPIPE : -ENODATA;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+/* "a,b" or "3": references to each; refuses duplicates. */
+static int find_domains(struct json_object *args, struct domain **doms,
+                        unsigned int *n, char *err, size_t errlen)
+{
+    const char *list;
+    char buf[512], *save = NULL, *tok;
+    unsigned int i;
+    int rc = 0;
+
+    *n = 0;
+    if (ctl_get_str(args, "domain", &list) || strlen(list) >= sizeof(buf)) {
+        snprintf(err, errlen, "missing string argument 'domain'");
+        return -EINVAL;
+    }
+    strcpy(buf, list);
+    for (tok = strtok_r(buf, ",", &save); tok && !rc;
+         tok = strtok_r(NULL, ",", &save)) {
+        struct domain *d = domain_lookup(tok);
+
+        if (!d) {
+            snprintf(err, errlen, "no domain '%.64s'", tok);
+            rc = -ENOENT;
+        } else if (*n == MIGRATE_MAX_DOMAINS) {
+            snprintf(err, errlen, "at most %d domains at once",
+                     MIGRATE_MAX_DOMAINS);
+            put_domain(d);
+            rc = -E2BIG;
+        } else {
+            for (i = 0; i < *n; i++)
+                if (doms[i] == d)
+                    rc = -EINVAL;
+            doms[(*n)++] = d;
+            if (rc)
+                snprintf(err, errlen, "'%.64s' named twice", tok);
+        }
+    }
+    if (!rc && !*n) {
+        snprintf(err, errlen, "no domain named");
+        rc = -EINVAL;
+    }
+    for (i = 0; rc && i < *n; i++)
+        put_domain(doms[i]);
+    if (rc)
+        *n = 0;
+    return rc;
+}
+
+static void put_all(struct domain **doms, unsigned int n)
+{
+    unsigned int i;
+
+    for (i = 0; i < n; i++)
+        put_domain(doms[i]);
+}
+
+static const char *config_of(uint32_t domid, void *opaque)
+{
+    struct json_object *cfg = domcfg_get(domid);
+
+    (void)opaque;
+    return cfg ? json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN)
+               : NULL;
+}
+
+static void kill_all(struct domain **doms, unsigned int n)
+{
+    unsigned int i;
+
+    for (i = 0; i < n; i++) {
+        uint32_t domid = doms[i]->domid;
+
+        domain_kill(doms[i]);
+        domcfg_forget(domid);
+    }
+}
+
+static int stats_json(const struct migrate_stats *st, struct json_object *r)
+{
+    struct json_object *arr = ctl_arr();
+    unsigned int i, k;
+    int rc = arr ? 0 : -ENOMEM;
+
+    for (i = 0; i < st->nr && !rc; i++) {
+        struct json_object *o = ctl_obj(), *pages = ctl_arr();
+
+        rc = o && pages ? 0 : -ENOMEM;
+        for (k = 0; k < st->dom[i].rounds && !rc; k++)
+            rc = ctl_append(pages, ctl_u64(st->dom[i].pages[k]));
+        if (rc) {
+            json_object_put(o);
+            json_object_put(pages);
+            break;
+        }
+        CMD_ADD(o, "domid", ctl_u64(st->dom[i].domid));
+        CMD_ADD(o, "rounds", ctl_u64(st->dom[i].rounds));
+        CMD_ADD(o, "pages_per_round", pages);
+        CMD_ADD(o, "zero_pages", ctl_u64(st->dom[i].zero_pages));
+        if (!rc)
+            rc = ctl_append(arr, o);
+        else
+            json_object_put(o);
+    }
+    if (!rc)
+        rc = ctl_add(r, "domains", arr);
+    else
+        json_object_put(arr);
+    CMD_ADD(r, "bytes", ctl_u64(st->bytes));
+    return rc;
+}
+
+/* ---- save ------------------------------------------------------------------- */
+
+int cmd_save(struct json_object *args, struct json_object **result, char *err,
+             size_t errlen)
+{
+    struct migrate_opts o = {.config_of = config_of};
+    struct domain *doms[MIGRATE_MAX_DOMAINS];
+    struct migrate_stats st;
+    struct mig_writer w;
+    struct fdio io = {.fd = -1};
+    const char *path, *keep = "";
+    struct json_object *r = NULL;
+    unsigned int n = 0;
+    int rc;
+
+    if (ctl_get_str(args, "file", &path) || path[0] != '/') {
+        snprintf(err, errlen, "'file' must be an absolute path");
+        return -EINVAL;
+    }
+    if (ctl_get_str(args, "keep", &keep) == -EINVAL ||
+        (keep[0] && strcmp(keep, "running") && strcmp(keep, "paused"))) {
+        snprintf(err, errlen, "'keep' is \"running\" or \"paused\"");
+        return -EINVAL;
+    }
+    rc = find_domains(args, doms, &n, err, errlen);
+    if (rc)
+        return rc;
+    io.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (io.fd < 0) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot create %.256s: %s", path, strerror(-rc));
+        goto out;
+    }
+    mig_writer_init(&w, fd_write, &io);
+    rc = migrate_save(doms, n, &w, &o, &st, err, errlen);
+    /* On disk before any domain goes. */
+    if (!rc && (fault_fire("mig_fsync") || fsync(io.fd) < 0)) {
+        rc = -EIO;
+        snprintf(err, errlen, "cannot write %.256s to disk", path);
+        migrate_unpark(doms, n);
+    }
+    if (rc) {
+        unlink(path); /* no half-written image left to restore from */
+        goto out;
+    }
+    if (!keep[0]) {
+        kill_all(doms, n);
+    } else {
+        migrate_unpark(doms, n);
+        for (unsigned int i = 0; keep[0] == 'p' && i < n; i++)
+            domain_pause(doms[i]);
+    }
+    /* Saved: the answer is only a report, so failing to build it is
+     * benign. */
+    fault_benign_begin();
+    r = ctl_obj();
+    if (r && stats_json(&st, r)) {
+        json_object_put(r);
+        r = NULL;
+    }
+    fault_benign_end();
+    *result = r;
+out:
+    if (io.fd >= 0)
+        close(io.fd);
+    put_all(doms, n);
+    return rc;
+}
+
+/* ---- restore and migrate-receive -------------------------------------------- */
+
+static int restore_from(int fd, const struct migrate_restore_opts *o,
+                        struct json_object **result, char *err, size_t errlen)
+{
+    struct migrate_restored out;
+    struct mig_reader rd;
+    struct fdio io = {.fd = fd};
+    struct json_object *r = NULL, *arr = NULL;
+    unsigned int i;
+    int rc;
+
+    mig_reader_init(&rd, fd_read, &io);
+    rc = migrate_restore(&rd, o, &out, err, errlen);
+    mig_reader_fini(&rd);
+    if (rc)
+        return rc;
+    for (i = 0; i < out.nr; i++) {
+        struct json_object *cfg =
+            out.config[i] ? json_tokener_parse(out.config[i]) : NULL;
+
+        /* The configuration is for restarts and `list -l`; a domain runs
+         * without one, as a restored Xen domain runs without xl's. */
+        if (cfg && (domcfg_remember(out.dom[i]->domid, cfg) != 0))
+            json_object_put(cfg);
+    }
+    fault_benign_begin();
+    r = ctl_obj();
+    arr = ctl_arr();
+    for (i = 0; r && arr && i < out.nr; i++) {
+        struct json_object *o2 = ctl_obj();
+
+        if (!o2 || ctl_add(o2, "domid", ctl_u64(out.dom[i]->domid)) ||
+            ctl_add(o2, "name", ctl_str(out.dom[i]->name)) ||
+            ctl_append(arr, o2)) {
+            json_object_put(o2);
+            break;
+        }
+    }
+    if (r && arr && !ctl_add(r, "domains", arr))
+        arr = NULL;
+    json_object_put(arr);
+    fault_benign_end();
+    migrate_restored_release(&out);
+    *result = r;
+    return 0;
+}
+
+int cmd_restore(struct json_object *args, struct json_object **result,
+                char *err, size_t errlen)
+{
+    struct migrate_restore_opts o = {0};
+    const char *path;
+    int fd, rc;
+
+    if (ctl_get_str(args, "file", &path) || path[0] != '/') {
+        snprintf(err, errlen, "'file' must be an absolute path");
+        return -EINVAL;
+    }
+    if (ctl_get_str(args, "name", &o.name) == -EINVAL ||
+        ctl_get_bool(args, "paused", &o.paused) == -EINVAL) {
+        snprintf(err, errlen, "'name' is a string, 'paused' a boolean");
+        return -EINVAL;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot open %.256s: %s", path, strerror(-rc));
+        return rc;
+    }
+    rc = restore_from(fd, &o, result, err, errlen);
+    close(fd);
+    return rc;
+}
+
+int cmd_migrate_receive(struct json_object *args, struct json_object **result,
+                        char *err, size_t errlen)
+{
+    struct migrate_restore_opts o = {0};
+    uint64_t count = 0;
+    int fd = server_current_client_fd();
+
+    if (ctl_get_u64(args, "count", &count) || count == 0 ||
+        count > MIGRATE_MAX_DOMAINS) {
+        snprintf(err, errlen, "'count' must be 1..%d", MIGRATE_MAX_DOMAINS);
+        return -EINVAL;
+    }
+    if (fd < 0) {
+        snprintf(err, errlen, "no connection to receive on");
+        return -EINVAL;
+    }
+    o.count = (unsigned int)count;
+    return restore_from(fd, &o, result, err, errlen);
+}
+
+/* ---- migrate ------------------------------------------------------------------ */
+
+static int connect_tcp(const char *spec, int *fd, char *err, size_t errlen)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL, *a;
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    int rc, s = -1;
+
+    if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(host)) {
+        snprintf(err, errlen, "tcp:HOST:PORT expected, not 'tcp:%.64s'", spec);
+        return -EINVAL;
+    }
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = '\0';
+    rc = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (rc) {
+        snprintf(err, errlen, "%.64s: %s", spec, gai_strerror(rc));
+        return -EHOSTUNREACH;
+    }
+    for (a = ai; a; a = a->ai_next) {
+        s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (s >= 0 && connect(s, a->ai_addr, a->ai_addrlen) == 0)
+            break;
+        rc = -errno;
+        if (s >= 0)
+            close(s);
+        s = -1;
+    }
+    freeaddrinfo(ai);
+    if (s < 0) {
+        snprintf(err, errlen, "cannot connect to %.64s: %s", spec,
+                 strerror(-rc));
+        return rc ? rc : -ECONNREFUSED;
+    }
+    *fd = s;
+    return 0;
+}
+
+static int connect_dest(const char *dest, int *fd, char *err, size_t errlen)
+{
+    if (strncmp(dest, "tcp:", 4) == 0)
+        return connect_tcp(dest + 4, fd, err, errlen);
+    if (strncmp(dest, "unix:", 5) == 0)
+        dest += 5;
+    if (dest[0] != '/') {
+        snprintf(err, errlen,
+                 "destination '%.64s' is neither tcp:HOST:PORT nor an "
+                 "absolute rundir",
+                 dest);
+        return -EINVAL;
+    }
+    return ctl_connect(dest, fd, err, errlen);
+}
+
+/* Sends the request frame that turns the connection into a receiver. */
+static int send_hello(int fd, unsigned int n)
+{
+    char msg[96];
+    int len = snprintf(msg, sizeof(msg),
+                       "{\"cmd\":\"migrate-receive\",\"args\":{\"count\":%u}}",
+                       n);
+
+    return ctl_write_msg(fd, msg, (size_t)len);
+}
+
+/* The target's answer: 0 when it says the domains run. */
+static int read_answer(int fd, struct json_object **ans, char *err,
+                       size_t errlen)
+{
+    char *buf = NULL, perr[128] = "";
+    size_t len = 0;
+    struct json_object *a;
+    bool ok = false;
+    int rc;
+
+    rc = ctl_read_msg(fd, &buf, &len, ANSWER_TIMEOUT_MS);
+    if (rc) {
+        snprintf(err, errlen,
+                 "the target did not confirm (%s): the domains resume here",
+                 strerror(-rc));
+        return rc;
+    }
+    a = ctl_json_parse(buf, len, perr, sizeof(perr));
+    xhv_free(buf);
+    if (!a || ctl_get_bool(a, "ok", &ok) || !ok) {
+        const char *msg = "malformed answer";
+
+        if (a)
+            ctl_get_str(a, "message", &msg);
+        snprintf(err, errlen, "the target refused: %.400s", msg);
+        json_object_put(a);
+        return -ECONNABORTED;
+    }
+    *ans = a;
+    return 0;
+}
+
+struct mig_args {
+    const char *dest, *fault;
+    bool live;
+    uint64_t max_downtime_ms, max_rounds;
+};
+
+static int migrate_args(struct json_object *args, struct mig_args *m,
+                        char *err, size_t errlen)
+{
+    int rc = 0;
+
+    *m = (struct mig_args){.live = true, .max_downtime_ms = 50,
+                           .max_rounds = 10, .fault = ""};
+    if (ctl_get_str(args, "dest", &m->dest)) {
+        snprintf(err, errlen, "missing string argument 'dest'");
+        return -EINVAL;
+    }
+    if (ctl_get_bool(args, "live", &m->live) == -EINVAL ||
+        ctl_get_u64(args, "max_downtime_ms", &m->max_downtime_ms) == -EINVAL ||
+        ctl_get_u64(args, "max_rounds", &m->max_rounds) == -EINVAL ||
+        ctl_get_str(args, "fault", &m->fault) == -EINVAL ||
+        m->max_rounds == 0 || m->max_rounds > MIGRATE_MAX_ROUNDS) {
+        snprintf(err, errlen,
+                 "bad argument: live is a boolean, max_rounds 1..%d, "
+                 "max_downtime_ms a number, fault SITE:N",
+                 MIGRATE_MAX_ROUNDS);
+        return -EINVAL;
+    }
+    if (m->fault[0] && fault_arm_spec(m->fault)) {
+        snprintf(err, errlen, "bad fault rule '%.64s'", m->fault);
+        rc = -EINVAL;
+    }
+    return rc;
+}
+
+int cmd_migrate(struct json_object *args, struct json_object **result,
+                char *err, size_t errlen)
+{
+    struct domain *doms[MIGRATE_MAX_DOMAINS];
+    struct json_object *ans = NULL, *r = NULL;
+    struct migrate_opts o = {.config_of = config_of};
+    struct migrate_stats st;
+    struct mig_writer w;
+    struct mig_args m;
+    struct fdio io = {.fd = -1};
+    uint64_t t0 = mono_ns(), t_end;
+    unsigned int n = 0;
+    int rc;
+
+    rc = migrate_args(args, &m, err, errlen);
+    if (!rc)
+        rc = find_domains(args, doms, &n, err, errlen);
+    if (!rc)
+        rc = connect_dest(m.dest, &io.fd, err, errlen);
+    if (!rc && (fault_fire("mig_connect") || send_hello(io.fd, n))) {
+        snprintf(err, errlen, "cannot talk to the target");
+        rc = -EPIPE;
+    }
+    if (rc)
+        goto out;
+    o.live = m.live;
+    o.max_rounds = (unsigned int)m.max_rounds;
+    o.max_downtime_ns = m.max_downtime_ms * 1000000ULL;
+    mig_writer_init(&w, fd_write, &io);
+    rc = migrate_save(doms, n, &w, &o, &st, err, errlen);
+    if (rc)
+        goto out; /* migrate_save unparked them */
+    rc = read_answer(io.fd, &ans, err, errlen);
+    t_end = mono_ns();
+    if (rc) {
+        migrate_unpark(doms, n);
+        goto out;
+    }
+    /* The target runs them: ours go. */
+    kill_all(doms, n);
+    fault_benign_begin();
+    r = ctl_obj();
+    if (r) {
+        struct json_object *res = NULL;
+        int frc = stats_json(&st, r);
+
+        if (!frc)
+            frc = ctl_add(r, "downtime_ns",
+                          ctl_u64(t_end - st.dom[0].parked_ns));
+        if (!frc)
+            frc = ctl_add(r, "total_ns", ctl_u64(t_end - t0));
+        if (!frc && json_object_object_get_ex(ans, "result", &res))
+            frc = ctl_add(r, "target", json_object_get(res));
+        if (frc) {
+            json_object_put(r);
+            r = NULL;
+        }
+    }
+    fault_benign_end();
+    *result = r;
+out:
+    json_object_put(ans);
+    if (io.fd >= 0)
+        close(io.fd);
+    put_all(doms, n);
+    if (m.fault && m.fault[0])
+        fault_disarm();
+    return rc;
+}
