@@ -208,16 +208,32 @@ static int on_ranges(void *opaque, const struct lu_page_range *r, uint32_t n)
     return 0;
 }
 
-/* The vCPUs come once every page is back (their vcpu_info needs it). */
+/*
+ * The vCPUs come once every page is back (their vcpu_info needs it). A
+ * sim program's thread is started here too, before the blackout, held at
+ * its first checkpoint: resuming it is then one wake-up, not a thread
+ * creation.
+ */
 static int finish(struct rdom *rd)
 {
+    const struct sim_program *prog = NULL;
     int rc;
 
     if (rd->finished)
         return 0;
+    if (rd->prog[0] && !(prog = sim_program_find(rd->prog)))
+        return fail(-ENOENT, "d%u: this xhvd has no sim program '%s'",
+                    rd->d->domid, rd->prog);
     rc = domain_lu_finish(rd->d, rd->shared_info_gfn == LU_GFN_NONE
                                      ? INVALID_GFN
                                      : rd->shared_info_gfn);
+    if (!rc && prog) {
+        rc = sim_domain_attach(rd->d);
+        if (!rc) {
+            sim_domain_hold(rd->d);
+            rc = sim_vcpu_start(rd->d, 0, sim_program_loop, (void *)prog);
+        }
+    }
     if (rc)
         return fail(rc, "d%u: cannot rebuild its vCPUs: %s", rd->d->domid,
                     strerror(-rc));
@@ -491,18 +507,11 @@ int lu_restore(unsigned int part, const uint64_t *mfns, size_t nr, uint64_t len,
 
 static int resume_one(struct rdom *rd, char *err, size_t errlen)
 {
-    const struct sim_program *prog =
-        rd->prog[0] ? sim_program_find(rd->prog) : NULL;
     struct domain *d = rd->d;
     unsigned int k;
     int rc;
 
-    if (rd->prog[0] && !prog) {
-        snprintf(err, errlen, "d%u: this xhvd has no sim program '%s'",
-                 d->domid, rd->prog);
-        return -ENOENT;
-    }
-    /* The state first, so a program starts into it: running, or paused
+    /* The state first, so the program wakes into it: running, or paused
      * as the user left it. */
     rc = domain_unpause(d);
     if (!rc && !rd->run)
@@ -517,11 +526,7 @@ static int resume_one(struct rdom *rd, char *err, size_t errlen)
             vcpu_periodic_update(d->vcpus[k], time_system_ns());
         }
         domain_unlock(d);
-    }
-    if (!rc && prog) {
-        rc = sim_domain_attach(d);
-        if (!rc)
-            rc = sim_vcpu_start(d, 0, sim_program_loop, (void *)prog);
+        sim_domain_unpark(d);
     }
     if (rc)
         snprintf(err, errlen, "d%u: cannot resume: %s", d->domid,

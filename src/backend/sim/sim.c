@@ -357,6 +357,17 @@ int sim_domain_park(struct domain *d, int timeout_ms)
     return rc ? -ETIMEDOUT : 0;
 }
 
+void sim_domain_hold(struct domain *d)
+{
+    struct sim_domain *s = d->backend == &sim_backend ? sim_of(d) : NULL;
+
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->park = true;
+    pthread_mutex_unlock(&s->lock);
+}
+
 void sim_domain_unpark(struct domain *d)
 {
     struct sim_domain *s = d->backend == &sim_backend ? sim_of(d) : NULL;

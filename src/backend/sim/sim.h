@@ -89,6 +89,9 @@ struct sim_start_info {
  */
 int sim_domain_park(struct domain *d, int timeout_ms);
 void sim_domain_unpark(struct domain *d);
+/* Parks without waiting: vCPUs started afterwards stop at their first
+ * checkpoint (live update starts them early, to resume them fast). */
+void sim_domain_hold(struct domain *d);
 bool sim_domain_is(const struct domain *d);
 /* The program vCPU 0 runs, or "" for none. */
 const char *sim_domain_program(struct domain *d);
