@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The old xhvd's side of a live update, in one process: lu_save() of a
+ * machine with two sim domains (an interdomain channel, a VIRQ, console
+ * output, a moved shared_info), read back by the stream reader.
+ *
+ * The two halves of a real update run in two processes (the integration
+ * test does that); here what can be checked alone is: the stream is
+ * valid and says what the machine holds, every failure frees every
+ * record page (fault loop), and the memory generation moves exactly when
+ * a guest's memory does.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hc_test.h"
+#include "liveupdate/lu.h"
+#include "stream/stream.h"
+#include "xhv/public/event_channel.h"
+#include "xhv/public/hypercall.h"
+#include "xhv/public/memory.h"
+#include "xhv_test.h"
+
+static struct domain *da, *db;
+static evtchn_port_t pa, pb;
+
+static int setup(void **state)
+{
+    (void)state;
+    da = hc_setup(64, 8, "a", 8, 2);
+    db = hc_domain_create("b", 4, 1);
+    assert_int_equal(evtchn_alloc_unbound(db, (xen_domid_t)da->domid, &pb), 0);
+    assert_int_equal(evtchn_bind_interdomain(da, db, pb, &pa), 0);
+    domain_console_write(da, "hello\n", 6);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hc_domain_destroy(db);
+    hc_teardown(&da);
+    return 0;
+}
+
+static const struct lu_save_info si = {.generation = 3, .scratch_half = 0};
+
+/* What the stream says, as the new xhvd would learn it. */
+struct seen {
+    unsigned int domains, ports, vcpus, consoles;
+    uint64_t ram_pages, extra_pages, extents;
+};
+
+static int on_domain(void *o, const struct lu_rec_domain *d)
+{
+    struct seen *s = o;
+
+    (void)d;
+    s->domains++;
+    return 0;
+}
+
+static int on_ranges(void *o, const struct lu_page_range *r, uint32_t n)
+{
+    struct seen *s = o;
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        if (r[i].kind == LU_PAGE_RAM)
+            s->ram_pages += r[i].nr;
+        else
+            s->extra_pages += r[i].nr;
+    }
+    return 0;
+}
+
+static int on_p2m(void *o, uint16_t domid, const struct lu_p2m_extent *e,
+                  uint32_t n)
+{
+    struct seen *s = o;
+
+    (void)domid, (void)e;
+    s->extents += n;
+    return 0;
+}
+
+static int on_vcpu(void *o, const struct lu_rec_vcpu *v, const void *blob)
+{
+    struct seen *s = o;
+
+    (void)v, (void)blob;
+    s->vcpus++;
+    return 0;
+}
+
+static int on_ports(void *o, uint16_t domid, const struct lu_evtchn_port *p,
+                    uint32_t n)
+{
+    struct seen *s = o;
+    uint32_t i;
+
+    (void)domid;
+    for (i = 0; i < n; i++)
+        if (p[i].state == LU_EVTCHN_INTERDOMAIN)
+            s->ports++;
+    return 0;
+}
+
+static int on_console(void *o, const struct lu_rec_console *c, const void *r)
+{
+    struct seen *s = o;
+
+    if (c->ring_len == 6 && memcmp(r, "hello\n", 6) == 0)
+        s->consoles++;
+    return 0;
+}
+
+static void read_back(struct lu_image *img, struct seen *s)
+{
+    static const struct lu_apply_ops ops = {
+        .domain = on_domain,
+        .page_ranges = on_ranges,
+        .p2m = on_p2m,
+        .vcpu = on_vcpu,
+        .evtchn_ports = on_ports,
+        .console = on_console,
+    };
+    const void *pages[64];
+    struct lu_reader *r = NULL;
+    size_t i;
+
+    assert_true(img->nr <= 64);
+    for (i = 0; i < img->nr; i++)
+        pages[i] = mfn_to_virt(img->mfns[i]);
+    memset(s, 0, sizeof(*s));
+    assert_int_equal(lu_reader_open_pages(&r, pages, img->nr, img->len), 0);
+    if (lu_reader_validate(r, img->crc))
+        fail_msg("the stream does not validate: %s", lu_stream_error(r));
+    assert_int_equal(lu_reader_apply(r, &ops, s), 0);
+    lu_reader_free(r);
+}
+
+static void test_save_all(void **state)
+{
+    struct lu_image img;
+    struct seen s;
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(lu_check(err, sizeof(err)), 0);
+    assert_int_equal(
+        lu_save(&si, LU_SAVE_MEMORY | LU_SAVE_STATE, &img, err, sizeof(err)),
+        0);
+    read_back(&img, &s);
+    assert_int_equal(s.domains, 2);
+    assert_int_equal(s.ram_pages, (8 + 4) << 8);
+    assert_int_equal(s.extra_pages, 2); /* the two shared_info pages */
+    assert_true(s.extents >= 2);
+    assert_int_equal(s.vcpus, 3);
+    assert_int_equal(s.ports, 2); /* both ends of the channel */
+    assert_int_equal(s.consoles, 1);
+    /* The record pages belong to the LU owner, outside scratch. */
+    assert_true(img.nr >= 1);
+    assert_false(mfn_in_scratch(img.mfns[0]));
+    lu_image_release(&img);
+    xt_assert_audit_clean();
+}
+
+/* The two parts transfer mode sends: memory first, state in the blackout. */
+static void test_save_parts(void **state)
+{
+    struct lu_image mem, st;
+    struct seen s;
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(lu_save(&si, LU_SAVE_MEMORY, &mem, err, sizeof(err)), 0);
+    read_back(&mem, &s);
+    assert_int_equal(s.domains, 2);
+    assert_int_equal(s.ram_pages, (8 + 4) << 8);
+    assert_int_equal(s.vcpus, 0);
+    assert_int_equal(s.ports, 0);
+    assert_int_equal(lu_save(&si, LU_SAVE_STATE, &st, err, sizeof(err)), 0);
+    read_back(&st, &s);
+    assert_int_equal(s.domains, 2);
+    assert_int_equal(s.ram_pages, 0);
+    assert_int_equal(s.extents, 0);
+    assert_int_equal(s.vcpus, 3);
+    assert_int_equal(s.ports, 2);
+    lu_image_release(&st);
+    lu_image_release(&mem);
+    xt_assert_audit_clean();
+}
+
+/* The memory generation: moved by a guest reshaping its physmap, not by
+ * what else a guest does. */
+static void test_memory_gen(void **state)
+{
+    struct xen_add_to_physmap xatp = {
+        .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .gpfn = 0x10};
+    struct evtchn_send snd = {.port = pa};
+    uint64_t g0, g1;
+
+    (void)state;
+    g0 = lu_memory_gen();
+    assert_int_equal(lu_memory_gen(), g0);
+    memcpy(hc_mem(da, 0x3000), &snd, sizeof(snd));
+    assert_int_equal(hc_call(da, __HYPERVISOR_event_channel_op, EVTCHNOP_send,
+                             0x3000, 0, 0, 0),
+                     0);
+    assert_int_equal(lu_memory_gen(), g0);
+    memcpy(hc_mem(da, 0x3000), &xatp, sizeof(xatp));
+    assert_int_equal(hc_call(da, __HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+                             0x3000, 0, 0, 0),
+                     0);
+    g1 = lu_memory_gen();
+    assert_true(g1 != g0);
+}
+
+/* Every allocation of the writer failing in turn: an error, and not one
+ * record page or byte left behind (xt_fault_loop checks both). */
+static int save_scenario(void *ctx)
+{
+    struct lu_image *img = ctx;
+    char err[256] = "";
+
+    return lu_save(&si, LU_SAVE_MEMORY | LU_SAVE_STATE, img, err, sizeof(err));
+}
+
+static void save_check(void *ctx, int rc)
+{
+    struct lu_image *img = ctx;
+
+    if (!rc)
+        lu_image_release(img);
+    else
+        assert_int_equal(img->nr, 0);
+    xt_assert_audit_clean();
+}
+
+static void test_save_fault_loop(void **state)
+{
+    struct lu_image img;
+    unsigned long points;
+
+    (void)state;
+    points = xt_fault_loop("*", save_scenario, save_check, &img);
+    /* At least: the snapshot, the writer, a record page, the arrays. */
+    assert_true(points >= 4);
+}
+
+/* What lu_check() refuses, before anything stops. */
+static void test_check_refuses_dying(void **state)
+{
+    char err[256] = "";
+
+    (void)state;
+    domain_lock(db);
+    db->state = DOMAIN_DYING;
+    domain_unlock(db);
+    assert_int_equal(lu_check(err, sizeof(err)), -EBUSY);
+    assert_non_null(strstr(err, "being destroyed"));
+    domain_lock(db);
+    db->state = DOMAIN_RUNNING;
+    domain_unlock(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        T(test_save_all),
+        T(test_save_parts),
+        T(test_memory_gen),
+        T(test_save_fault_loop),
+        T(test_check_refuses_dying),
+#undef T
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
