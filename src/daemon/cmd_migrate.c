@@ -461,8 +461,8 @@ static int send_hello(int fd, unsigned int n)
 }
 
 /* The target's answer: 0 when it says the domains run. */
-static int read_answer(int fd, struct json_object **ans, char *err,
-                       size_t errlen)
+static int read_answer_within(int fd, struct json_object **ans, char *err,
+                              size_t errlen, int timeout_ms)
 {
     char *buf = NULL, perr[128] = "";
     size_t len = 0;
@@ -470,7 +470,7 @@ static int read_answer(int fd, struct json_object **ans, char *err,
     bool ok = false;
     int rc;
 
-    rc = ctl_read_msg(fd, &buf, &len, ANSWER_TIMEOUT_MS);
+    rc = ctl_read_msg(fd, &buf, &len, timeout_ms);
     if (rc) {
         snprintf(err, errlen,
                  "the target did not confirm (%s): the domains resume here",
@@ -490,6 +490,12 @@ static int read_answer(int fd, struct json_object **ans, char *err,
     }
     *ans = a;
     return 0;
+}
+
+static int read_answer(int fd, struct json_object **ans, char *err,
+                       size_t errlen)
+{
+    return read_answer_within(fd, ans, err, errlen, ANSWER_TIMEOUT_MS);
 }
 
 struct mig_args {
@@ -557,8 +563,16 @@ int cmd_migrate(struct json_object *args, struct json_object **result,
     o.max_downtime_ns = m.max_downtime_ms * 1000000ULL;
     mig_writer_init(&w, fd_write, &io);
     rc = migrate_save(doms, n, &w, &o, &st, err, errlen);
-    if (rc)
+    if (rc) {
+        /* A target that refused the stream answered, then dropped the
+         * connection: its reason, if it is there, beats our EPIPE. */
+        char why[512] = "";
+
+        if (read_answer_within(io.fd, &ans, why, sizeof(why), 1000) ==
+            -ECONNABORTED)
+            snprintf(err, errlen, "%s", why);
         goto out; /* migrate_save unparked them */
+    }
     rc = read_answer(io.fd, &ans, err, errlen);
     t_end = mono_ns();
     if (rc) {
