@@ -284,6 +284,10 @@ int domain_lu_create(const struct domain_params *p, uint32_t domid,
     }
     mm_owner_init(&d->mm, d->domid, p->max_pages);
     rc = domain_console_init(d);
+    /* An empty table: its frames come back with domain_lu_adopt(). */
+    if (!rc)
+        rc = gnttab_domain_init(d, d->params.max_grant_frames,
+                                d->params.max_maptrack_frames);
     if (!rc)
         rc = p2m_init(&d->p2m, ram_end_gfn(d->params.max_pages) + SPECIAL_GFNS);
     if (rc) {
@@ -343,6 +347,10 @@ int domain_lu_adopt(struct domain *d, mfn_t mfn, uint64_t nr,
                           MEMF_extra(kind, idx + i));
         if (!rc && kind == PAGE_KIND_SHARED_INFO)
             rc = adopt_shared_info(d, mfn + i);
+        else if (!rc && (kind == PAGE_KIND_GRANT_FRAME ||
+                         kind == PAGE_KIND_GRANT_STATUS))
+            rc = gnttab_lu_adopt_frame(d, kind, idx + (uint32_t)i,
+                                       mfn_to_page(mfn + i));
     }
     return rc;
 }

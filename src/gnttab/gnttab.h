@@ -123,4 +123,36 @@ int gnttab_for_each_map(struct domain *d,
 /* Mappings d holds now (tests, dumps). */
 unsigned int gnttab_nr_maps(struct domain *d);
 
+/* The limits in force (the defaults resolved). */
+void gnttab_limits(struct domain *d, unsigned int *max_frames,
+                   unsigned int *max_maptrack_frames);
+
+/*
+ * Live update (lu.c; driven by src/liveupdate/gnttab.c). Old side:
+ * gnttab_lu_table() says what the GNTTAB record holds;
+ * gnttab_lu_check_maps() calls fn (if any) for each mapping ld holds,
+ * after checking that the new side can find its page again: -EBUSY (a
+ * granter being destroyed) or -EOPNOTSUPP (the granter rewrote the entry
+ * while mapped), with the reason in why. New side, in this order:
+ * adopt_frame for each preserved frame page, frame_gfn for each special
+ * P2M page (-ENOENT: not a grant frame), set_table from the GNTTAB record;
+ * then, once every table is back, restore_map for each maptrack entry,
+ * maptrack_done per mapper, and table_complete (-EINVAL if a frame was
+ * adopted that no GNTTAB record declared).
+ */
+void gnttab_lu_table(struct domain *d, uint32_t *version, uint32_t *nr_frames,
+                     uint32_t *nr_status);
+int gnttab_lu_check_maps(struct domain *ld,
+                         int (*fn)(void *ctx, const struct gnttab_map_info *m),
+                         void *ctx, char *why, size_t whylen);
+int gnttab_lu_adopt_frame(struct domain *d, enum page_kind kind,
+                          unsigned int idx, struct page_info *pg);
+int gnttab_lu_frame_gfn(struct domain *d, mfn_t mfn, gfn_t gfn);
+int gnttab_lu_set_table(struct domain *d, uint32_t version, uint32_t nr_frames,
+                        uint32_t nr_status);
+int gnttab_lu_restore_map(struct domain *ld, uint32_t handle, struct domain *rd,
+                          grant_ref_t ref, gfn_t gfn, bool ro);
+void gnttab_lu_maptrack_done(struct domain *d);
+int gnttab_lu_table_complete(struct domain *d);
+
 #endif /* XHV_GNTTAB_GNTTAB_H */

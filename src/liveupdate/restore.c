@@ -18,9 +18,11 @@
 
 #include "backend/sim/sim.h"
 #include "domain/domain.h"
+#include "gnttab/gnttab.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 #include "liveupdate/lu.h"
+#include "liveupdate/private.h"
 #include "stream/stream.h"
 #include "time/time.h"
 
@@ -108,6 +110,8 @@ static int on_domain(void *opaque, const struct lu_rec_domain *r)
         .on_poweroff = r->on_poweroff,
         .on_reboot = r->on_reboot,
         .on_crash = r->on_crash,
+        .max_grant_frames = r->max_grant_frames,
+        .max_maptrack_frames = r->max_maptrack_frames,
     };
     struct rdom *rd;
     int rc;
@@ -269,6 +273,10 @@ static int on_p2m(void *opaque, uint16_t domid, const struct lu_p2m_extent *e,
             return fail(rc, "d%u: cannot map gfn %#llx+%llu: %s", domid,
                         (unsigned long long)e[i].gfn,
                         (unsigned long long)e[i].nr, strerror(-rc));
+        /* A special page may be a grant frame, whose gfn the table keeps
+         * (-ENOENT: shared_info or another extra page). */
+        for (k = 0; t == p2m_special && k < e[i].nr; k++)
+            (void)gnttab_lu_frame_gfn(rd->d, e[i].mfn + k, e[i].gfn + k);
     }
     return rc;
 }
@@ -395,6 +403,34 @@ static int on_console(void *opaque, const struct lu_rec_console *c,
     return domain_console_restore(rd->d, c->total_written, buf, keep);
 }
 
+/* Grant tables (gnttab.c): the table now, its mappings in link_all(). */
+static int on_gnttab(void *opaque, const struct lu_rec_gnttab *g)
+{
+    struct rdom *rd = find(g->domid);
+    int rc;
+
+    (void)opaque;
+    if (!rd)
+        return -EINVAL;
+    rc = gnttab_lu_set_table(rd->d, g->version, g->nr_frames,
+                             g->nr_status_frames);
+    if (rc)
+        return fail(rc,
+                    "d%u: grant table v%u with %u frames and %u status "
+                    "frames does not match the frame pages it owns",
+                    g->domid, g->version, g->nr_frames, g->nr_status_frames);
+    return 0;
+}
+
+static int on_maptrack(void *opaque, uint16_t domid,
+                       const struct lu_maptrack_entry *e, uint32_t n)
+{
+    (void)opaque;
+    if (!find(domid))
+        return -EINVAL;
+    return lu_gnttab_stash(domid, e, n);
+}
+
 static struct domain *lookup(uint32_t domid)
 {
     struct rdom *rd = domid <= UINT16_MAX ? find((uint16_t)domid) : NULL;
@@ -425,6 +461,11 @@ static int link_all(void)
                         "it back",
                         rs.doms[i].d->domid);
     }
+    /* Grant mappings last: every table and its frames are back. */
+    for (i = 0; !rc && i < rs.nr; i++)
+        rc = lu_gnttab_table_check(rs.doms[i].d, rs.err, rs.errlen);
+    if (!rc)
+        rc = lu_gnttab_link(lookup, rs.err, rs.errlen);
     return rc;
 }
 
@@ -441,6 +482,8 @@ int lu_restore(unsigned int part, const uint64_t *mfns, size_t nr, uint64_t len,
         .vcpu = on_vcpu,
         .evtchn_ports = on_ports,
         .console = on_console,
+        .gnttab = on_gnttab,
+        .maptrack = on_maptrack,
     };
     struct lu_reader *r = NULL;
     const void **pages = NULL;
@@ -450,8 +493,10 @@ int lu_restore(unsigned int part, const uint64_t *mfns, size_t nr, uint64_t len,
 
     uint64_t *rec;
 
-    if (!(part & LU_SAVE_STATE) || !rs.nr)
+    if (!(part & LU_SAVE_STATE) || !rs.nr) {
         memset(&rs, 0, sizeof(rs)); /* the first (or only) stream */
+        lu_gnttab_reset();
+    }
     rs.state_stage = !(part & LU_SAVE_MEMORY);
     rs.err = err;
     rs.errlen = errlen;

@@ -10,6 +10,8 @@
  * RAM ranges come from the P2M (every page a domain counts in tot_pages
  * is mapped in its physmap: anything else is refused, not guessed at);
  * extra pages come from the owner's extra-page list with their kind.
+ * Grant tables: gnttab.c (GNTTAB and MAPTRACK in the STATE part, after
+ * every domain's other state).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,9 +19,11 @@
 
 #include "backend/sim/sim.h"
 #include "domain/domain.h"
+#include "gnttab/gnttab.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 #include "liveupdate/lu.h"
+#include "liveupdate/private.h"
 #include "stream/stream.h"
 #include "time/time.h"
 
@@ -95,6 +99,8 @@ int lu_check(char *err, size_t errlen)
                      "not carry yet",
                      d->domid);
             rc = -EOPNOTSUPP;
+        } else {
+            rc = lu_gnttab_check(d, err, errlen);
         }
     }
     for (i = 0; i < n; i++)
@@ -128,10 +134,9 @@ static int write_domain(struct lu_writer *w, struct domain *d)
         .created_ns = d->created_ns,
         .max_ports = EVTCHN_2L_NR_CHANNELS,
         .evtchn_abi = LU_EVTCHN_2L,
-        .max_grant_frames = 0,
-        .max_maptrack_frames = 0,
     };
 
+    gnttab_limits(d, &r.max_grant_frames, &r.max_maptrack_frames);
     snprintf(r.name, sizeof(r.name), "%s", d->name);
     snprintf(r.backend_prog, sizeof(r.backend_prog), "%s",
              sim_domain_program(d));
@@ -201,8 +206,13 @@ static int one_extent(void *opaque, gfn_t gfn, mfn_t mfn, uint64_t nr,
                       enum p2m_type t)
 {
     struct extent_ctx *c = opaque;
-    struct lu_p2m_extent *e = vec_push(c->p2m);
+    struct lu_p2m_extent *e;
 
+    /* The granter's page, not the mapper's: a MAPTRACK entry carries it
+     * (gnttab.c), and the reader allows a domain only its own pages. */
+    if (p2m_is_grant(t))
+        return 0;
+    e = vec_push(c->p2m);
     if (!e)
         return -ENOMEM;
     *e = (struct lu_p2m_extent){.gfn = gfn, .mfn = mfn, .nr = nr};
@@ -405,8 +415,8 @@ static int write_memory(struct lu_writer *w, struct domain **doms,
         rc = p2m_for_each_extent(&doms[i]->p2m, one_extent, &c);
         if (rc == -EINVAL)
             snprintf(err, errlen,
-                     "d%u has mappings live update does not carry yet "
-                     "(grant mappings)",
+                     "d%u has P2M entries of a type live update does not "
+                     "carry",
                      doms[i]->domid);
         if (!rc && c.ram_pages != mm_owner_tot_pages(&doms[i]->mm)) {
             snprintf(err, errlen,
@@ -468,6 +478,8 @@ int lu_save(const struct lu_save_info *si, unsigned int parts,
         rc = write_memory(w, doms, n, err, errlen);
     for (i = 0; !rc && (parts & LU_SAVE_STATE) && i < n; i++)
         rc = write_state(w, doms[i]);
+    for (i = 0; !rc && (parts & LU_SAVE_STATE) && i < n; i++)
+        rc = lu_gnttab_write(w, doms[i], err, errlen);
     if (!rc)
         rc = lu_write_end(w);
     if (!rc) {

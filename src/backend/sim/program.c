@@ -16,6 +16,11 @@
  *             lost or a spurious event is a FAIL.
  *   echo      answers every event it receives on the same port.
  *   idle      does nothing, slowly: a domain that is merely there.
+ *   granter   grants one data page (ref=N, default 8; version=1|2) to
+ *             the domain at the other end of its first interdomain port
+ *             and keeps counting up in it.
+ *   mapper    maps that grant (peer=GRANTER ref=N, ro=1 for read-only)
+ *             and checks that the count never goes backwards.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +31,7 @@
 
 #include "backend/sim/sim.h"
 #include "xhv/public/event_channel.h"
+#include "xhv/public/grant_table.h"
 #include "xhv/public/hypercall.h"
 #include "xhv/public/memory.h"
 #include "xhv/public/xen.h"
@@ -51,6 +57,18 @@ struct prog_state {
     struct evtchn_send snd;
     struct xen_add_to_physmap xatp;
     char buf[256];
+    /* granter / mapper; after buf, so the fields above keep their
+     * offsets for a program state an older xhvd left. */
+    uint64_t gnt_phase; /* how far setup has come */
+    uint64_t counter;   /* granter: last written; mapper: last read */
+    uint64_t checks;    /* mapper: reads of the mapped page */
+    uint32_t gnt_peer;  /* the other domain */
+    uint32_t gnt_handle;
+    uint64_t gnt_frames[1];
+    struct gnttab_setup_table gst;
+    struct gnttab_set_version gsv;
+    struct gnttab_map_grant_ref gmap;
+    struct evtchn_status est;
 };
 _Static_assert(sizeof(struct prog_state) <= PAGE_BYTES, "one page");
 
@@ -325,6 +343,205 @@ static int64_t idle_step(struct sim_vcpu *sv)
     return 100 * STEP_IDLE_NS;
 }
 
+/* --- granter / mapper ---------------------------------------------------- */
+
+/*
+ * Both place pages above their RAM, in the window's room for guest-placed
+ * pages: the granter its grant frame (and v2 status frame), the mapper
+ * the granted page. The data page holds the count in word 0 and a magic
+ * in word 1, so a mapper that sees another page notices.
+ */
+#define GNT_FRAME_ABOVE_RAM 0x20
+#define GNT_MAP_ABOVE_RAM   0x10
+#define GNT_DATA_MAGIC      0x544e415247564858ULL /* "XHVGRANT" */
+#define GNT_REF_DEFAULT     8 /* the first one Xen does not reserve */
+
+static long gnttab_op(struct sim_vcpu *sv, unsigned int cmd, uint64_t gpa)
+{
+    return sim_hypercall(sv, __HYPERVISOR_grant_table_op, cmd, gpa, 1, 0, 0);
+}
+
+/* The remote domain of port, or -1 unless it is interdomain. */
+static long port_peer(struct sim_vcpu *sv, struct prog_state *st, uint32_t port)
+{
+    st->est = (struct evtchn_status){.dom = DOMID_SELF, .port = port};
+    if (sim_hypercall(sv, __HYPERVISOR_event_channel_op, EVTCHNOP_status,
+                      STATE_GPA(est), 0, 0, 0) ||
+        st->est.status != EVTCHNSTAT_interdomain)
+        return -1;
+    return st->est.u.interdomain.dom;
+}
+
+/* Version, one frame, frame 0 (and status frame 0) in the physmap. */
+static int granter_table(struct sim_vcpu *sv, struct prog_state *st,
+                         const struct sim_start_info *si, unsigned int ver)
+{
+    long rc = 0;
+
+    if (ver == 2) {
+        st->gsv.version = 2;
+        rc = gnttab_op(sv, GNTTABOP_set_version, STATE_GPA(gsv));
+    }
+    st->gst = (struct gnttab_setup_table){
+        .dom = DOMID_SELF, .nr_frames = 1, .frame_list = STATE_GPA(gnt_frames)};
+    if (!rc)
+        rc = gnttab_op(sv, GNTTABOP_setup_table, STATE_GPA(gst));
+    if (!rc && st->gst.status)
+        rc = st->gst.status;
+    st->xatp = (struct xen_add_to_physmap){
+        .domid = DOMID_SELF,
+        .space = XENMAPSPACE_grant_table,
+        .idx = 0,
+        .gpfn = si->ram_pages + GNT_FRAME_ABOVE_RAM,
+    };
+    if (!rc)
+        rc = sim_hypercall(sv, __HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+                           STATE_GPA(xatp), 0, 0, 0);
+    st->xatp.idx = XENMAPIDX_grant_table_status;
+    st->xatp.gpfn++;
+    if (!rc && ver == 2)
+        rc = sim_hypercall(sv, __HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+                           STATE_GPA(xatp), 0, 0, 0);
+    if (rc)
+        say(sv, st, "granter: FAIL grant table v%u: %ld", ver, rc);
+    return rc ? -EIO : 0;
+}
+
+/* Fills in entry ref for the peer, flags last, as a guest must. */
+static int granter_grant(struct sim_vcpu *sv, struct prog_state *st,
+                         const struct sim_start_info *si, unsigned int ver,
+                         uint32_t ref)
+{
+    uint8_t *frame =
+        sim_gpa(sv, (si->ram_pages + GNT_FRAME_ABOVE_RAM) << 12, PAGE_BYTES);
+    uint64_t *data = sim_gpa(sv, (uint64_t)SIM_DATA_GFN << 12, PAGE_BYTES);
+    struct grant_entry_header *h;
+
+    if (!frame || !data || ref >= PAGE_BYTES / (ver == 2 ? 16 : 8))
+        return -EINVAL;
+    data[1] = GNT_DATA_MAGIC;
+    if (ver == 2) {
+        union grant_entry_v2 *e = (union grant_entry_v2 *)frame + ref;
+
+        e->full_page.frame = SIM_DATA_GFN;
+        h = &e->hdr;
+    } else {
+        struct grant_entry_v1 *e = (struct grant_entry_v1 *)frame + ref;
+
+        e->frame = SIM_DATA_GFN;
+        h = (struct grant_entry_header *)e;
+    }
+    h->domid = (xen_domid_t)st->gnt_peer;
+    __atomic_store_n(&h->flags, (uint16_t)GTF_permit_access, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static int64_t granter_step(struct sim_vcpu *sv)
+{
+    const struct sim_start_info *si = start_info(sv);
+    struct prog_state *st = setup(sv, false);
+    unsigned int ver;
+    uint32_t ref, port;
+    uint64_t *data;
+    long peer = -1;
+
+    if (!st || !si || si->ram_pages <= SIM_DATA_GFN)
+        return -EINVAL;
+    ver = cmdline_u64(si, "version", 1) == 2 ? 2 : 1;
+    ref = (uint32_t)cmdline_u64(si, "ref", GNT_REF_DEFAULT);
+    if (st->gnt_phase == 0) {
+        if (granter_table(sv, st, si, ver))
+            return fail(sv, st, "granter: FAIL");
+        say(sv, st, "granter: table v%u, frame 0 at gfn %#llx", ver,
+            (unsigned long long)(si->ram_pages + GNT_FRAME_ABOVE_RAM));
+        st->gnt_phase = 1;
+    }
+    if (st->gnt_phase == 1) {
+        /* The peer wires its port to us (its peer=); until then, wait. */
+        for (port = 1; port < 64 && peer < 0; port++)
+            peer = port_peer(sv, st, port);
+        if (peer < 0)
+            return 10 * STEP_IDLE_NS;
+        st->gnt_peer = (uint32_t)peer;
+        if (granter_grant(sv, st, si, ver, ref))
+            return fail(sv, st, "granter: FAIL cannot write the grant");
+        say(sv, st, "granter: granted ref %u to d%u", ref, st->gnt_peer);
+        st->gnt_phase = 2;
+    }
+    data = sim_gpa(sv, (uint64_t)SIM_DATA_GFN << 12, PAGE_BYTES);
+    if (!data)
+        return fail(sv, st, "granter: FAIL data page unmapped");
+    __atomic_store_n(&data[0], ++st->counter, __ATOMIC_RELEASE);
+    if ((st->counter & (st->counter - 1)) == 0 || st->counter % 1000 == 0)
+        say(sv, st, "granter: counter %llu", (unsigned long long)st->counter);
+    return STEP_IDLE_NS;
+}
+
+static int64_t mapper_map(struct sim_vcpu *sv, struct prog_state *st,
+                          const struct sim_start_info *si)
+{
+    long rc;
+
+    st->gmap = (struct gnttab_map_grant_ref){
+        .host_addr = (si->ram_pages + GNT_MAP_ABOVE_RAM) << 12,
+        .flags =
+            GNTMAP_host_map | (cmdline_u64(si, "ro", 0) ? GNTMAP_readonly : 0),
+        .ref = (grant_ref_t)cmdline_u64(si, "ref", GNT_REF_DEFAULT),
+        .dom = (xen_domid_t)st->gnt_peer,
+    };
+    rc = gnttab_op(sv, GNTTABOP_map_grant_ref, STATE_GPA(gmap));
+    if (rc) {
+        say(sv, st, "mapper: FAIL map_grant_ref: %ld", rc);
+        return fail(sv, st, "mapper: FAIL");
+    }
+    if (st->gmap.status != GNTST_okay)
+        return 10 * STEP_IDLE_NS; /* not granted yet: try again */
+    st->gnt_handle = st->gmap.handle;
+    st->gnt_phase = 2;
+    say(sv, st, "mapper: mapped ref %u of d%u at gfn %#llx, handle %u%s",
+        st->gmap.ref, st->gnt_peer,
+        (unsigned long long)(si->ram_pages + GNT_MAP_ABOVE_RAM), st->gnt_handle,
+        (st->gmap.flags & GNTMAP_readonly) ? " (ro)" : "");
+    return STEP_IDLE_NS;
+}
+
+static int64_t mapper_step(struct sim_vcpu *sv)
+{
+    const struct sim_start_info *si = start_info(sv);
+    struct prog_state *st = setup(sv, false);
+    const uint64_t *data;
+    uint64_t now;
+    long peer;
+
+    if (!st || !si)
+        return -EINVAL;
+    if (st->gnt_phase == 0) {
+        peer = si->peer_port ? port_peer(sv, st, si->peer_port) : -1;
+        if (peer < 0)
+            return fail(sv, st, "mapper: FAIL no granter (peer=NAME)");
+        st->gnt_peer = (uint32_t)peer;
+        st->gnt_phase = 1;
+    }
+    if (st->gnt_phase == 1)
+        return mapper_map(sv, st, si);
+    data = sim_gpa(sv, (si->ram_pages + GNT_MAP_ABOVE_RAM) << 12, PAGE_BYTES);
+    if (!data)
+        return fail(sv, st, "mapper: FAIL the mapping is gone");
+    now = __atomic_load_n(&data[0], __ATOMIC_ACQUIRE);
+    if (data[1] != GNT_DATA_MAGIC || now < st->counter) {
+        say(sv, st, "mapper: FAIL counter %llu after %llu, magic %#llx",
+            (unsigned long long)now, (unsigned long long)st->counter,
+            (unsigned long long)data[1]);
+        return fail(sv, st, "mapper: FAIL");
+    }
+    st->counter = now;
+    st->checks++;
+    if ((st->checks & (st->checks - 1)) == 0 || st->checks % 1000 == 0)
+        say(sv, st, "mapper: %llu checks, counter %llu",
+            (unsigned long long)st->checks, (unsigned long long)now);
+    return STEP_IDLE_NS;
+}
+
 static const struct sim_program programs[] = {
     {"memcheck", "fill and check its memory, a new pattern every pass",
      memcheck_step},
@@ -332,6 +549,10 @@ static const struct sim_program programs[] = {
      ping_step},
     {"echo", "answer every event it receives", echo_step},
     {"idle", "do nothing", idle_step},
+    {"granter", "grant a page to its peer and count up in it (ref=N)",
+     granter_step},
+    {"mapper", "map its peer's grant and check the count (peer=NAME ref=N)",
+     mapper_step},
 };
 
 const struct sim_program *sim_program_find(const char *name)

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Live update, inside src/liveupdate/: the grant-table part of the
+ * stream (gnttab.c), which save.c and restore.c call.
+ */
+#ifndef XHV_LIVEUPDATE_PRIVATE_H
+#define XHV_LIVEUPDATE_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/domain.h"
+#include "stream/stream.h"
+
+/* Old side. check: refuses (with a reason) mappings the new side could
+ * not rebuild; callable while guests run. write: d's GNTTAB record and,
+ * if it maps other domains' grants, its MAPTRACK entries (STATE part). */
+int lu_gnttab_check(struct domain *d, char *err, size_t errlen);
+int lu_gnttab_write(struct lu_writer *w, struct domain *d, char *err,
+                    size_t errlen);
+
+/* New side. reset: before the first stream. stash: a MAPTRACK record,
+ * kept until every table is back. Then the final pass, once every
+ * domain, frame and GNTTAB record is applied: table_check for each
+ * domain (every frame it took back is in its table), then link, which
+ * rebuilds every stashed mapping (lookup: the rebuilt domain of a domid,
+ * or NULL) and forgets the stash whatever happens. */
+void lu_gnttab_reset(void);
+int lu_gnttab_stash(uint16_t domid, const struct lu_maptrack_entry *e,
+                    uint32_t n);
+int lu_gnttab_table_check(struct domain *d, char *err, size_t errlen);
+int lu_gnttab_link(struct domain *(*lookup)(uint32_t domid), char *err,
+                   size_t errlen);
+
+#endif /* XHV_LIVEUPDATE_PRIVATE_H */
