@@ -75,6 +75,10 @@ rt_before=$(round_trips)
 diag "before: ${rt_before:-0} round trips"
 
 # --- ROUNDS live updates -------------------------------------------------
+# A console follower attached all the while: it must ride through every
+# update (each read is a new connection, and the console offset is carried).
+"$XHV" console ping </dev/null >"$WORK/follow.out" 2>"$WORK/follow.err" &
+follow_pid=$!
 failed=0
 downtimes=()
 pids=()
@@ -117,6 +121,15 @@ for g in mc echo ping; do
 done
 x evtchn ping
 like "$OUT" 'interdomain +d[0-9]+:1' "ping's channel to echo is still bound"
+
+kill -0 "$follow_pid" 2>/dev/null
+ok $? "the console follower attached before the updates is still attached"
+kill "$follow_pid" 2>/dev/null
+wait "$follow_pid" 2>/dev/null
+counts=$(sed -n 's/^ping: \([0-9]*\) round trips$/\1/p' "$WORK/follow.out")
+ok "$([ -n "$counts" ] && sort -n -c -u <<<"$counts" 2>/dev/null && echo 0 || echo 1)" \
+    "it saw ping's reports once each, in order, across the updates ($(wc -l <<<"$counts") lines)"
+like "$(tail -1 <<<"$counts")" "^[0-9]+$" "last report it saw: $(tail -1 <<<"$counts") round trips"
 
 # --- rollback -------------------------------------------------------------
 # Each must fail with a reason, leave the same xhvd serving and the guests
