@@ -43,10 +43,11 @@ static int fetch(const char *dom, unsigned long long *off, bool quiet_gone)
         return rc;
     }
     fputs(jstr(r, "data"), stdout);
-    fflush(stdout);
     *off = ju64(r, "next");
     json_object_put(r);
-    return 0;
+    /* SIGPIPE is ignored (main.c), so a failed flush is how a follower
+     * learns that its reader went away (`xhv console d | grep -m1 x`). */
+    return fflush(stdout) == EOF ? -EPIPE : 0;
 }
 
 static int follow(const char *dom, unsigned long long off)

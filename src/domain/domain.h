@@ -111,8 +111,14 @@ struct domain_backend {
 };
 
 struct vcpu {
+#ifdef XHV_LAYOUT_VARIANT /* see struct page_info */
+    uint64_t layout_pad[3];
+    struct domain *domain;
+    unsigned int id;
+#else
     unsigned int id;
     struct domain *domain;
+#endif
     /* Into shared_info for vCPUs below 32 while the domain lives, else
      * dummy_vcpu_info, or into the guest's page once it registered one:
      * chosen by vcpu_info_reset() and VCPUOP_register_vcpu_info with the
@@ -144,6 +150,9 @@ struct vcpu {
 };
 
 struct domain {
+#ifdef XHV_LAYOUT_VARIANT /* see struct page_info */
+    uint64_t layout_pad[7];
+#endif
     struct mm_owner mm; /* pages and their accounting */
     uint32_t domid;
     char name[DOMAIN_NAME_MAX]; /* protected by the domain list lock */

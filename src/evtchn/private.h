@@ -27,6 +27,9 @@ enum evtchn_state {
  * used and a reference taken on it.
  */
 struct evtchn {
+#ifdef XHV_LAYOUT_VARIANT /* see struct page_info: 32 bytes, not 24 */
+    uint64_t layout_pad;
+#endif
     uint8_t state;             /* enum evtchn_state */
     uint8_t virq;              /* ECS_VIRQ */
     xen_domid_t remote_domid;  /* ECS_UNBOUND: who may bind */

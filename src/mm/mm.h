@@ -96,9 +96,21 @@ struct mm_owner;
 /* One per MFN; 32 bytes. Fields other than count_info/type_info are
  * protected by the heap lock (free pages) or the owner's page_alloc_lock
  * (list linkage of owned pages). */
+/*
+ * XHV_LAYOUT_VARIANT (the xhvd-variant build, issue 9's ABI-independence
+ * test): the same fields in another order and size, so a live update
+ * between the two builds proves that no internal layout reaches the
+ * stream. Here and at the other XHV_LAYOUT_VARIANT blocks.
+ */
 struct page_info {
+#ifdef XHV_LAYOUT_VARIANT
+    uint64_t count_info;
+    uint64_t layout_pad;
+    uint32_t next, prev;
+#else
     uint32_t next, prev; /* MFN links: free list or owner's page list */
     uint64_t count_info; /* atomic for owned pages */
+#endif
     union {
         struct {
             struct mm_owner *owner; /* NULL for xenheap pages */
