@@ -84,6 +84,14 @@ ok $? "ping and echo exchange events"
 wait_beyond mc 0 30
 ok $? "memcheck completes a pass"
 
+# Regression (console_follower_ignores_closed_pipe): `xhv console` ignores
+# SIGPIPE, and a follower whose reader had gone kept polling until killed.
+# Now the first failed flush ends it: well within the 20 s allowed here.
+start=$SECONDS
+timeout 20 "$XHV" console ping </dev/null 2>/dev/null | head -1 >/dev/null
+ok "$([ $((SECONDS - start)) -lt 10 ] && echo 0 || echo 1)" \
+    "a console follower ends soon after its reader goes away ($((SECONDS - start)) s)"
+
 x list
 ids_before=$(tail -n +2 <<<"$OUT" | awk '{print $1, $2}' | sort)
 rt_before=$(counter ping)
