@@ -322,8 +322,9 @@ static int restore_from(int fd, const struct migrate_restore_opts *o,
 
         /* The configuration is for restarts and `list -l`; a domain runs
          * without one, as a restored Xen domain runs without xl's. */
-        if (cfg && (domcfg_remember(out.dom[i]->domid, cfg) != 0))
-            json_object_put(cfg);
+        if (cfg)
+            domcfg_remember(out.dom[i]->domid, cfg); /* takes its own ref */
+        json_object_put(cfg);
     }
     fault_benign_begin();
     r = ctl_obj();
