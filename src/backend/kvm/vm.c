@@ -156,11 +156,44 @@ static int kvm_translate(struct vcpu *v, uint64_t gva, bool write,
     return 0;
 }
 
+/*
+ * evtchn_upcall_pending went 0 -> 1 on v: raise the guest's callback
+ * vector on v's LAPIC, as Xen's hvm_assert_evtchn_irq() does. The vector
+ * is v's own (HVMOP_set_evtchn_upcall_vector) or the domain's
+ * HVM_PARAM_CALLBACK_IRQ of type vector; with neither, the guest polls
+ * and nothing is injected. An MSI to the vCPU's APIC ID (its id, see
+ * cpuid.c) reaches the in-kernel LAPIC from any thread, and wakes a vCPU
+ * halted in KVM_RUN. Called under the event-channel lock: no domain lock,
+ * so both settings are read atomically rather than under d->lock.
+ */
+static void kvm_upcall(struct vcpu *v)
+{
+    struct kvm_dom *kd = v->domain->backend_priv;
+    uint8_t vec = __atomic_load_n(&v->upcall_vector, __ATOMIC_RELAXED);
+    struct kvm_msi msi = {0};
+
+    if (!vec) {
+        uint64_t via = __atomic_load_n(
+            &v->domain->hvm_params[HVM_PARAM_CALLBACK_IRQ], __ATOMIC_RELAXED);
+
+        if ((via >> HVM_PARAM_CALLBACK_IRQ_TYPE_SHIFT) ==
+            HVM_PARAM_CALLBACK_TYPE_VECTOR)
+            vec = (uint8_t)via;
+    }
+    if (vec < 0x10 || !kd || kd->vm_fd < 0)
+        return; /* vectors below 16 are reserved: Xen refuses them too */
+    msi.address_lo = 0xfee00000u | (v->id << 12);
+    msi.data = vec; /* fixed delivery, edge */
+    if (kvm_ioctl(kd->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+        kvm_log_unbacked(kd, "upcall vector", vec);
+}
+
 static const struct domain_backend kvm_backend = {
     .name = "kvm",
     .translate = kvm_translate,
     .stop = kvm_stop,
     .destroy = kvm_destroy,
+    .upcall = kvm_upcall,
 };
 
 int kvm_vcpu_create(struct kvm_vcpu *kv, const struct pvh_boot *boot);
