@@ -259,6 +259,11 @@ static int read_state(int fd, struct lu_exec_state *st, void *buf, char *err,
         st->memfd < 0 || st->listen_fd < 0 || st->pid_fd < 0) {
         snprintf(err, errlen, "bad exec hand-over state (version %u)",
                  n == (ssize_t)sizeof(*st) ? st->version : 0);
+        /* Not even ours to read: no descriptor number in it is trusted,
+         * so nobody is answered on a stranger's connection. */
+        if (n != (ssize_t)sizeof(*st) || st->magic != LU_EXEC_MAGIC ||
+            st->version != LU_EXEC_VERSION)
+            st->client_fd = -1;
         return -EPROTO;
     }
     n = pread(fd, buf, st->handover_len, sizeof(*st));
@@ -360,15 +365,51 @@ static int result(struct json_object **out, const struct lu_times *t,
     return rc;
 }
 
+/* The blackout's second half: descriptor, records, rebuild, resume. */
+static int take_over(const struct lu_exec_state *st, const void *desc,
+                     struct lu_restored *restored, struct lu_times *t,
+                     char *err, size_t errlen)
+{
+    const uint64_t *mfns = NULL;
+    struct lu_handover hd;
+    uint64_t t0, resumed;
+    int rc;
+
+    rc = lu_handover_decode(desc, st->handover_len, &hd, &mfns, err, errlen);
+    if (!rc && !(hd.flags & LU_HANDOVER_F_EXEC)) {
+        snprintf(err, errlen, "the descriptor is not an exec hand-over");
+        rc = -EPROTO;
+    }
+    t0 = mono_ns();
+    if (!rc)
+        rc = lu_restore(LU_SAVE_MEMORY | LU_SAVE_STATE, mfns, hd.nr_pages,
+                        hd.stream_len, hd.stream_crc, restored, t, err, errlen);
+    if (!rc)
+        rc = lu_resume(err, errlen);
+    if (rc) {
+        if (!err[0])
+            snprintf(err, errlen, "cannot restore: %s", strerror(-rc));
+        return rc;
+    }
+    /* From execve() to the records about to be read: exec, the loader and
+     * booting the allocator. */
+    t->prepare = st->prepare_ns;
+    t->pause = st->pause_ns;
+    t->write = st->write_ns;
+    t->handover = t0 > st->exec_ns ? t0 - st->exec_ns : 0;
+    resumed = mono_ns();
+    t->resume = resumed - t0 - t->parse - t->rebuild;
+    t->downtime = resumed - st->pause_start_ns;
+    return 0;
+}
+
 int lu_exec_main(int state_fd, const struct daemon_opts *o)
 {
     static struct lu_restored restored;
     struct lu_exec_state st = {.client_fd = -1};
     struct lu_times t = {0};
-    struct lu_handover hd;
     struct json_object *r = NULL;
-    const uint64_t *mfns = NULL;
-    uint64_t *buf = NULL, t0, resumed, pages;
+    uint64_t *buf = NULL, pages;
     char err[512] = "";
     int rc;
 
@@ -392,34 +433,11 @@ int lu_exec_main(int state_fd, const struct daemon_opts *o)
                  strerror(-rc));
         goto fail;
     }
-    rc = lu_handover_decode(buf, st.handover_len, &hd, &mfns, err, sizeof(err));
-    if (!rc && !(hd.flags & LU_HANDOVER_F_EXEC)) {
-        snprintf(err, sizeof(err), "the descriptor is not an exec hand-over");
-        rc = -EPROTO;
-    }
-    t0 = mono_ns();
-    if (!rc)
-        rc = lu_restore(LU_SAVE_MEMORY | LU_SAVE_STATE, mfns, hd.nr_pages,
-                        hd.stream_len, hd.stream_crc, &restored, &t, err,
-                        sizeof(err));
-    if (!rc)
-        rc = lu_resume(err, sizeof(err));
-    if (rc) {
-        if (!err[0])
-            snprintf(err, sizeof(err), "cannot restore: %s", strerror(-rc));
+    rc = take_over(&st, buf, &restored, &t, err, sizeof(err));
+    if (rc)
         goto fail;
-    }
-    resumed = mono_ns();
-    /* From execve() to the records about to be read: exec, the loader and
-     * booting the allocator. */
-    t.prepare = st.prepare_ns;
-    t.pause = st.pause_ns;
-    t.write = st.write_ns;
-    t.handover = t0 > st.exec_ns ? t0 - st.exec_ns : 0;
-    t.resume = resumed - t0 - t.parse - t.rebuild;
-    t.downtime = resumed - st.pause_start_ns;
-    /* Nobody to wait for: the old image is gone, so is every use of its
-     * pages. After the guests run, like transfer mode's step 4. */
+    /* Nobody to wait for: the old image is gone, and so is every use of
+     * its pages. After the guests run, like transfer mode's step 4. */
     pages = lu_complete(&restored);
     log_info("xhvd",
              "live update (exec) done: downtime %llu us (pause %llu, write "
