@@ -101,6 +101,9 @@ static int map_carriable(struct domain *ld, const struct gnttab_maptrack *m,
         rc = -EBUSY;
         goto out;
     }
+    /* Unmapped meanwhile (only a check while guests run sees that). */
+    if (m->ref >= gnttab_nr_entries(rgt) || !gnttab_act(rgt, m->ref)->pin)
+        goto out;
     gnttab_entry_frame(rgt, m->ref, &gfn, &start, &length, &sub);
     if (sub || gfn != gnttab_act(rgt, m->ref)->gfn ||
         gnttab_act(rgt, m->ref)->mfn != m->mfn ||
@@ -133,18 +136,24 @@ int gnttab_lu_check_maps(struct domain *ld,
     for (h = 0; !rc && h < n; h++) {
         pthread_mutex_lock(&gt->lock);
         m = *mt_at(gt, h);
+        /* The entry's own domain reference keeps the granter until an
+         * unmap marks the entry busy, which it does under this lock. */
+        if (m.flags && !(m.flags & MT_BUSY))
+            get_domain(m.granter);
         pthread_mutex_unlock(&gt->lock);
         if (!m.flags)
             continue;
-        /* Guests are held still, so no map or unmap is between steps. */
+        /* A map or unmap between its steps: only a check made while
+         * guests run (no fn) can meet one, and passes over it; the write
+         * is made with guests held, when none can be under way. */
+        if ((m.flags & MT_BUSY) && !fn)
+            continue;
         if (m.flags & MT_BUSY) {
             snprintf(why, whylen, "d%u: grant handle %u is being changed",
                      ld->domid, h);
             rc = -EBUSY;
             break;
         }
-        /* m.granter stays: the mapping holds a domain reference, and only
-         * this thread could unmap it while guests are held. */
         rc = map_carriable(ld, &m, why, whylen);
         if (!rc && fn) {
             struct gnttab_map_info mi = {
@@ -157,6 +166,7 @@ int gnttab_lu_check_maps(struct domain *ld,
 
             rc = fn(ctx, &mi);
         }
+        put_domain(m.granter);
     }
     return rc;
 }
