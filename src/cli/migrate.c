@@ -50,7 +50,8 @@ static void print_stats(struct json_object *r)
     printf("  %.1f MiB sent\n", ju64(r, "bytes") / 1048576.0);
 }
 
-/* ---- save ---------------------------------------------------------------------- */
+/* ---- save
+ * ---------------------------------------------------------------------- */
 
 int cmd_save(int argc, char **argv)
 {
@@ -99,14 +100,14 @@ int cmd_save(int argc, char **argv)
     if (rc)
         return rc;
     printf("Saved %s to %s%s\n", argv[optind], path,
-           keep ? (keep[0] == 'r' ? " (left running)" : " (left paused)")
-                : "");
+           keep ? (keep[0] == 'r' ? " (left running)" : " (left paused)") : "");
     print_stats(r);
     json_object_put(r);
     return 0;
 }
 
-/* ---- restore -------------------------------------------------------------------- */
+/* ---- restore
+ * -------------------------------------------------------------------- */
 
 static void print_domains(const char *what, struct json_object *r)
 {
@@ -143,8 +144,7 @@ int cmd_restore(int argc, char **argv)
         return 2;
     }
     if (!realpath(argv[optind], path)) {
-        fprintf(stderr, "xhv restore: %s: %s\n", argv[optind],
-                strerror(errno));
+        fprintf(stderr, "xhv restore: %s: %s\n", argv[optind], strerror(errno));
         return 1;
     }
     args = ctl_obj();
@@ -173,7 +173,8 @@ int cmd_restore(int argc, char **argv)
     return 0;
 }
 
-/* ---- migrate ------------------------------------------------------------------- */
+/* ---- migrate
+ * ------------------------------------------------------------------- */
 
 static int parse_u64(const char *s, unsigned long long *v)
 {
@@ -246,9 +247,10 @@ int cmd_migrate(int argc, char **argv)
     dest = argv[optind + 1];
     if (strncmp(dest, "tcp:", 4) == 0) {
         if (!insecure) {
-            fprintf(stderr, "xhv migrate: %s: TCP migration is plaintext and "
-                            "unauthenticated; pass --insecure to use it on a "
-                            "network you trust\n",
+            fprintf(stderr,
+                    "xhv migrate: %s: TCP migration is plaintext and "
+                    "unauthenticated; pass --insecure to use it on a "
+                    "network you trust\n",
                     dest);
             json_object_put(args);
             return 2;
@@ -282,12 +284,13 @@ int cmd_migrate(int argc, char **argv)
     return 0;
 }
 
-/* ---- migrate-receive: TCP relay to the local xhvd -------------------------------- */
+/* ---- migrate-receive: TCP relay to the local xhvd
+ * -------------------------------- */
 
 static int listen_on(const char *spec, int *out)
 {
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags =
-                                                             AI_PASSIVE},
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE},
                     *ai = NULL;
     char host[256];
     const char *colon = strrchr(spec, ':');
@@ -396,8 +399,8 @@ int cmd_migrate_receive(int argc, char **argv)
     if (getsockname(ls, (struct sockaddr *)&ss, &sl) == 0) {
         char h[NI_MAXHOST], p[NI_MAXSERV];
 
-        if (!getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), p,
-                         sizeof(p), NI_NUMERICHOST | NI_NUMERICSERV))
+        if (!getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), p, sizeof(p),
+                         NI_NUMERICHOST | NI_NUMERICSERV))
             printf("xhv migrate-receive: warning: plaintext; listening on "
                    "%s:%s\n",
                    h, p);

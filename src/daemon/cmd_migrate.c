@@ -118,7 +118,8 @@ static int fd_read(void *opaque, void *buf, size_t len)
     return 0;
 }
 
-/* ---- helpers ---------------------------------------------------------------- */
+/* ---- helpers ----------------------------------------------------------------
+ */
 
 /* "a,b" or "3": references to each; refuses duplicates. */
 static int find_domains(struct json_object *args, struct domain **doms,
@@ -230,7 +231,8 @@ static int stats_json(const struct migrate_stats *st, struct json_object *r)
     return rc;
 }
 
-/* ---- save ------------------------------------------------------------------- */
+/* ---- save -------------------------------------------------------------------
+ */
 
 int cmd_save(struct json_object *args, struct json_object **result, char *err,
              size_t errlen)
@@ -299,7 +301,8 @@ out:
     return rc;
 }
 
-/* ---- restore and migrate-receive -------------------------------------------- */
+/* ---- restore and migrate-receive --------------------------------------------
+ */
 
 static int restore_from(int fd, const struct migrate_restore_opts *o,
                         struct json_object **result, char *err, size_t errlen)
@@ -317,8 +320,12 @@ static int restore_from(int fd, const struct migrate_restore_opts *o,
     if (rc)
         return rc;
     for (i = 0; i < out.nr; i++) {
+        char perr[64];
+        /* Untrusted text: the control protocol's depth-limited parser. */
         struct json_object *cfg =
-            out.config[i] ? json_tokener_parse(out.config[i]) : NULL;
+            out.config[i] ? ctl_json_parse(out.config[i], strlen(out.config[i]),
+                                           perr, sizeof(perr))
+                          : NULL;
 
         /* The configuration is for restarts and `list -l`; a domain runs
          * without one, as a restored Xen domain runs without xl's. */
@@ -395,7 +402,8 @@ int cmd_migrate_receive(struct json_object *args, struct json_object **result,
     return restore_from(fd, &o, result, err, errlen);
 }
 
-/* ---- migrate ------------------------------------------------------------------ */
+/* ---- migrate
+ * ------------------------------------------------------------------ */
 
 static int connect_tcp(const char *spec, int *fd, char *err, size_t errlen)
 {
@@ -454,9 +462,9 @@ static int connect_dest(const char *dest, int *fd, char *err, size_t errlen)
 static int send_hello(int fd, unsigned int n)
 {
     char msg[96];
-    int len = snprintf(msg, sizeof(msg),
-                       "{\"cmd\":\"migrate-receive\",\"args\":{\"count\":%u}}",
-                       n);
+    int len =
+        snprintf(msg, sizeof(msg),
+                 "{\"cmd\":\"migrate-receive\",\"args\":{\"count\":%u}}", n);
 
     return ctl_write_msg(fd, msg, (size_t)len);
 }
@@ -505,13 +513,13 @@ struct mig_args {
     uint64_t max_downtime_ms, max_rounds;
 };
 
-static int migrate_args(struct json_object *args, struct mig_args *m,
-                        char *err, size_t errlen)
+static int migrate_args(struct json_object *args, struct mig_args *m, char *err,
+                        size_t errlen)
 {
     int rc = 0;
 
-    *m = (struct mig_args){.live = true, .max_downtime_ms = 50,
-                           .max_rounds = 10, .fault = ""};
+    *m = (struct mig_args){
+        .live = true, .max_downtime_ms = 50, .max_rounds = 10, .fault = ""};
     if (ctl_get_str(args, "dest", &m->dest)) {
         snprintf(err, errlen, "missing string argument 'dest'");
         return -EINVAL;
@@ -589,8 +597,8 @@ int cmd_migrate(struct json_object *args, struct json_object **result,
         int frc = stats_json(&st, r);
 
         if (!frc)
-            frc = ctl_add(r, "downtime_ns",
-                          ctl_u64(t_end - st.dom[0].parked_ns));
+            frc =
+                ctl_add(r, "downtime_ns", ctl_u64(t_end - st.dom[0].parked_ns));
         if (!frc)
             frc = ctl_add(r, "total_ns", ctl_u64(t_end - t0));
         if (!frc && json_object_object_get_ex(ans, "result", &res))

@@ -45,10 +45,10 @@ struct migrate_opts {
 
 struct migrate_dom_stats {
     uint32_t domid;
-    unsigned int rounds;               /* including the final one */
+    unsigned int rounds;                    /* including the final one */
     uint64_t pages[MIGRATE_MAX_ROUNDS + 1]; /* sent in each round */
-    uint64_t zero_pages;               /* sent as XALLOC, no data */
-    uint64_t parked_ns;                /* CLOCK_MONOTONIC when parked */
+    uint64_t zero_pages;                    /* sent as XALLOC, no data */
+    uint64_t parked_ns;                     /* CLOCK_MONOTONIC when parked */
 };
 
 struct migrate_stats {

@@ -69,7 +69,8 @@ static int say(char *err, size_t errlen, int rc, const char *fmt, ...)
     return rc;
 }
 
-/* ---- records ---------------------------------------------------------------- */
+/* ---- records ----------------------------------------------------------------
+ */
 
 static int on_domain(const struct mig_xhv_domain *r,
                      const struct migrate_restore_opts *o, struct rdom *rd,
@@ -140,10 +141,9 @@ static int on_pages(struct rdom *rd, const struct mig_item *it, char *err,
         }
         /* Only pages of the new domain's own RAM: p2m_copy() refuses
          * anything unmapped, special or read-only. */
-        rc = gfn < P2M_MAX_GFN
-                 ? p2m_copy(&rd->d->p2m, gfn << PAGE_SHIFT, (void *)src,
-                            MIG_PAGE_SIZE, true)
-                 : -EFAULT;
+        rc = gfn < P2M_MAX_GFN ? p2m_copy(&rd->d->p2m, gfn << PAGE_SHIFT,
+                                          (void *)src, MIG_PAGE_SIZE, true)
+                               : -EFAULT;
         if (rc)
             return say(err, errlen, -EINVAL,
                        "record %u (PAGE_DATA) at offset %llu: pfn %#llx is "
@@ -261,9 +261,8 @@ static int on_ports(struct rdom *rd, const struct mig_item *it, char *err,
     for (i = 0; i < it->u.evtchn.count && !rc; i++) {
         rc = evtchn_lu_restore(rd->d, &it->u.evtchn.ports[i]);
         if (rc)
-            return say(err, errlen, rc,
-                       "record %u (XHV_EVTCHN): port %u: %s", it->index,
-                       it->u.evtchn.ports[i].port, strerror(-rc));
+            return say(err, errlen, rc, "record %u (XHV_EVTCHN): port %u: %s",
+                       it->index, it->u.evtchn.ports[i].port, strerror(-rc));
     }
     return rc;
 }
@@ -277,8 +276,8 @@ static int on_console(struct rdom *rd, const struct mig_item *it)
         buf += keep - DOMAIN_CONSOLE_RING;
         keep = DOMAIN_CONSOLE_RING;
     }
-    return domain_console_restore(rd->d, it->u.console.hdr->total_written,
-                                  buf, keep);
+    return domain_console_restore(rd->d, it->u.console.hdr->total_written, buf,
+                                  keep);
 }
 
 static int on_end(struct rdom *rd, const struct mig_item *it, char *err,
@@ -300,11 +299,12 @@ static int on_end(struct rdom *rd, const struct mig_item *it, char *err,
     return 0;
 }
 
-/* ---- one image -------------------------------------------------------------- */
+/* ---- one image --------------------------------------------------------------
+ */
 
 static int apply(struct rdom *rd, const struct mig_item *it,
-                 const struct migrate_restore_opts *o, char **config,
-                 char *err, size_t errlen)
+                 const struct migrate_restore_opts *o, char **config, char *err,
+                 size_t errlen)
 {
     switch (it->type) {
     case MIG_REC_XHV_DOMAIN:
@@ -335,8 +335,9 @@ static int apply(struct rdom *rd, const struct mig_item *it,
     }
 }
 
-static int read_image(struct mig_reader *r, const struct migrate_restore_opts *o,
-                      struct rdom *rd, char **config, char *err, size_t errlen)
+static int read_image(struct mig_reader *r,
+                      const struct migrate_restore_opts *o, struct rdom *rd,
+                      char **config, char *err, size_t errlen)
 {
     struct mig_item it;
     int rc;
@@ -353,7 +354,8 @@ static int read_image(struct mig_reader *r, const struct migrate_restore_opts *o
     return 0;
 }
 
-/* ---- the group ---------------------------------------------------------------- */
+/* ---- the group
+ * ---------------------------------------------------------------- */
 
 static int link_group(char *err, size_t errlen)
 {
@@ -445,8 +447,7 @@ int migrate_restore(struct mig_reader *r, const struct migrate_restore_opts *o,
             say(err, errlen, rc, "%s", mig_error(r));
             break;
         }
-        if (grp.nr == MIGRATE_MAX_DOMAINS ||
-            (o->name && grp.nr == 1)) {
+        if (grp.nr == MIGRATE_MAX_DOMAINS || (o->name && grp.nr == 1)) {
             rc = o->name ? say(err, errlen, -E2BIG,
                                "a new name is for a stream of one domain")
                          : say(err, errlen, -E2BIG,

@@ -77,7 +77,8 @@ int migrate_check(struct domain *d, char *err, size_t errlen)
     return 0;
 }
 
-/* ---- the pages ------------------------------------------------------------ */
+/* ---- the pages ------------------------------------------------------------
+ */
 
 /* Every RAM gfn of a domain, found once at the start, and the hash of
  * what was last sent for each (0: never sent). */
@@ -189,7 +190,8 @@ static int send_round(struct domain *d, struct mig_writer *w, struct pages *p,
     return rc;
 }
 
-/* ---- the state records ------------------------------------------------------ */
+/* ---- the state records ------------------------------------------------------
+ */
 
 static int write_domain(struct mig_writer *w, struct domain *d,
                         const struct migrate_opts *o)
@@ -208,8 +210,8 @@ static int write_domain(struct mig_writer *w, struct domain *d,
         .max_maptrack_frames = d->params.max_maptrack_frames,
     };
     struct mig_iov iov = {&r, sizeof(r)};
-    const char *cfg = o->config_of ? o->config_of(d->domid, o->config_opaque)
-                                   : NULL;
+    const char *cfg =
+        o->config_of ? o->config_of(d->domid, o->config_opaque) : NULL;
     int rc;
 
     snprintf(r.name, sizeof(r.name), "%s", d->name);
@@ -293,8 +295,8 @@ static int write_shared_info(struct mig_writer *w, struct domain *d)
     /* The 2-level pending and mask bits and the vcpu_info of the first
      * 32 vCPUs are in here: guest-visible state xhv writes. */
     domain_lock(d);
-    h.gfn = d->shared_info.gfn == INVALID_GFN ? MIG_GFN_NONE
-                                              : d->shared_info.gfn;
+    h.gfn =
+        d->shared_info.gfn == INVALID_GFN ? MIG_GFN_NONE : d->shared_info.gfn;
     evtchn_lock(&d->evtchn);
     memcpy(page, domain_shared_info(d), MIG_PAGE_SIZE);
     evtchn_unlock(&d->evtchn);
@@ -375,7 +377,8 @@ static int write_state(struct mig_writer *w, struct domain *d)
     return rc;
 }
 
-/* ---- one domain ---------------------------------------------------------------- */
+/* ---- one domain
+ * ---------------------------------------------------------------- */
 
 /*
  * The whole group is parked together, when the first domain reaches its

@@ -38,7 +38,8 @@
  * when not a single byte of this call was read. */
 typedef int (*mig_io_fn)(void *opaque, void *buf, size_t len);
 
-/* ---- writer ------------------------------------------------------------------ */
+/* ---- writer
+ * ------------------------------------------------------------------ */
 
 struct mig_writer {
     mig_io_fn write;
@@ -65,7 +66,8 @@ int mig_write_page_data(struct mig_writer *w, const uint64_t *pfns,
 /* HVM_CONTEXT with only Xen's HEADER and END save records. */
 int mig_write_hvm_context(struct mig_writer *w);
 
-/* ---- reader ------------------------------------------------------------------ */
+/* ---- reader
+ * ------------------------------------------------------------------ */
 
 #define MIG_ERR_MAX 256
 
@@ -111,11 +113,11 @@ struct mig_item {
 struct mig_reader {
     mig_io_fn read;
     void *opaque;
-    uint64_t offset;   /* bytes consumed, over all images */
+    uint64_t offset; /* bytes consumed, over all images */
     uint64_t img_start;
-    uint32_t index;    /* records read in this image */
-    uint32_t version;  /* of the current image */
-    uint8_t *body;     /* 8-byte aligned */
+    uint32_t index;   /* records read in this image */
+    uint32_t version; /* of the current image */
+    uint8_t *body;    /* 8-byte aligned */
     size_t cap;
     /* Order state of the current image. */
     bool in_image, seen_domain, seen_static_end, seen_end;

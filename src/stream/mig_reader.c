@@ -132,8 +132,7 @@ int mig_read_headers(struct mig_reader *r)
     if (rc)
         return rc;
     r->in_image = true;
-    if (ih.marker != MIG_IHDR_MARKER ||
-        __builtin_bswap32(ih.id) != MIG_IHDR_ID)
+    if (ih.marker != MIG_IHDR_MARKER || __builtin_bswap32(ih.id) != MIG_IHDR_ID)
         return fail(r, -EINVAL,
                     "image header at offset %llu: not a Xen migration "
                     "stream v2 image (wrong marker or id)",
@@ -167,7 +166,8 @@ int mig_read_headers(struct mig_reader *r)
     return 0;
 }
 
-/* ---- per-record bodies ----------------------------------------------------- */
+/* ---- per-record bodies -----------------------------------------------------
+ */
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -188,12 +188,11 @@ static int page_data(struct mig_reader *r, const struct rec *c,
         return RFAIL(r, c->type, -EINVAL, "%u bytes, shorter than its header",
                      c->len);
     if (h->count == 0 || h->count > MIG_PAGE_BATCH || h->_res1)
-        return RFAIL(r, c->type, -EINVAL,
-                     "count %u (1..%u, reserved zero)", h->count,
-                     MIG_PAGE_BATCH);
+        return RFAIL(r, c->type, -EINVAL, "count %u (1..%u, reserved zero)",
+                     h->count, MIG_PAGE_BATCH);
     if (c->len < sizeof(*h) + (uint64_t)h->count * 8)
-        return RFAIL(r, c->type, -EINVAL,
-                     "%u bytes cannot hold %u pfns", c->len, h->count);
+        return RFAIL(r, c->type, -EINVAL, "%u bytes cannot hold %u pfns",
+                     c->len, h->count);
     pfn = (const uint64_t *)(c->body + sizeof(*h));
     for (i = 0; i < h->count; i++) {
         uint64_t t = pfn[i] & MIG_PFN_TYPE_MASK;
@@ -212,8 +211,8 @@ static int page_data(struct mig_reader *r, const struct rec *c,
                          (unsigned long long)(t >> 60));
         sorted[i] = pfn[i] & MIG_PFN_MASK;
     }
-    if (c->len != sizeof(*h) + (uint64_t)h->count * 8 +
-                      (uint64_t)nr_data * MIG_PAGE_SIZE)
+    if (c->len !=
+        sizeof(*h) + (uint64_t)h->count * 8 + (uint64_t)nr_data * MIG_PAGE_SIZE)
         return RFAIL(r, c->type, -EINVAL,
                      "%u bytes, but %u pfns with %u pages of data make "
                      "%llu",
@@ -312,8 +311,8 @@ static int extra_page(struct mig_reader *r, const struct rec *c,
     return 0;
 }
 
-static int xhv_vcpu(struct mig_reader *r, const struct rec *c,
-                    uint64_t rec_off, struct mig_item *it)
+static int xhv_vcpu(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
+                    struct mig_item *it)
 {
     const struct mig_xhv_vcpu *v = (const void *)c->body;
 
@@ -335,8 +334,7 @@ static int xhv_vcpu(struct mig_reader *r, const struct rec *c,
                v->vcpu_info_offset > MIG_PAGE_SIZE - 64))
         return RFAIL(r, c->type, -EINVAL,
                      "vCPU %u: vcpu_info at gfn %#llx offset %u", v->vcpu_id,
-                     (unsigned long long)v->vcpu_info_gfn,
-                     v->vcpu_info_offset);
+                     (unsigned long long)v->vcpu_info_gfn, v->vcpu_info_offset);
     r->vcpu_seen[v->vcpu_id / 8] |= (uint8_t)(1u << (v->vcpu_id % 8));
     it->u.vcpu = v;
     return 0;
@@ -383,8 +381,7 @@ static int xhv_evtchn(struct mig_reader *r, const struct rec *c,
                          "entry %u (port %u, state %u) is malformed", i,
                          p[i].port, p[i].state);
         if (r->port_seen[p[i].port / 8] & (1u << (p[i].port % 8)))
-            return RFAIL(r, c->type, -EINVAL, "port %u given twice",
-                         p[i].port);
+            return RFAIL(r, c->type, -EINVAL, "port %u given twice", p[i].port);
         r->port_seen[p[i].port / 8] |= (uint8_t)(1u << (p[i].port % 8));
     }
     it->u.evtchn.count = h->count;
@@ -438,8 +435,8 @@ static int hvm_context(struct mig_reader *r, const struct rec *c,
     /* HEADER first (magic checked), then save records, END last. xhv's
      * sim guests carry no others; any other is refused, not ignored,
      * since it would be state this receiver drops. */
-    if (c->len < 2 * sizeof(*d) + sizeof(*h) || d->typecode !=
-            MIG_HVM_SAVE_HEADER || d->length != sizeof(*h) ||
+    if (c->len < 2 * sizeof(*d) + sizeof(*h) ||
+        d->typecode != MIG_HVM_SAVE_HEADER || d->length != sizeof(*h) ||
         h->magic != MIG_HVM_FILE_MAGIC)
         return RFAIL(r, c->type, -EINVAL, "does not start with an HVM HEADER");
     pos = sizeof(*d) + sizeof(*h);
@@ -457,10 +454,8 @@ static int hvm_context(struct mig_reader *r, const struct rec *c,
 static int config(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
                   struct mig_item *it)
 {
-    if (c->len == 0 || c->len > MIG_CONFIG_MAX ||
-        memchr(c->body, '\0', c->len))
-        return RFAIL(r, c->type, -EINVAL, "%u bytes of text expected",
-                     c->len);
+    if (c->len == 0 || c->len > MIG_CONFIG_MAX || memchr(c->body, '\0', c->len))
+        return RFAIL(r, c->type, -EINVAL, "%u bytes of text expected", c->len);
     if (r->seen_config)
         return RFAIL(r, c->type, -EINVAL, "given twice");
     r->seen_config = true;
@@ -469,7 +464,8 @@ static int config(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
     return 0;
 }
 
-/* ---- order ------------------------------------------------------------------ */
+/* ---- order ------------------------------------------------------------------
+ */
 
 static int check_order(struct mig_reader *r, const struct rec *c,
                        uint64_t rec_off)
@@ -486,16 +482,15 @@ static int check_order(struct mig_reader *r, const struct rec *c,
                      "comes before XHV_DOMAIN, which xhv needs first");
     if (c->type == MIG_REC_STATIC_DATA_END && r->seen_static_end)
         return RFAIL(r, c->type, -EINVAL, "given twice");
-    if (c->type == MIG_REC_PAGE_DATA && r->version >= 3 &&
-        !r->seen_static_end)
+    if (c->type == MIG_REC_PAGE_DATA && r->version >= 3 && !r->seen_static_end)
         return RFAIL(r, c->type, -EINVAL, "comes before STATIC_DATA_END");
     if (c->type == MIG_REC_END && !r->seen_domain)
         return RFAIL(r, c->type, -EINVAL, "an image without XHV_DOMAIN");
     return 0;
 }
 
-static int decode(struct mig_reader *r, const struct rec *c,
-                  uint64_t rec_off, struct mig_item *it)
+static int decode(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
+                  struct mig_item *it)
 {
     int rc = check_order(r, c, rec_off);
 

@@ -74,7 +74,8 @@ int mig_write_record(struct mig_writer *w, uint32_t type,
     for (i = 0; !rc && i < n; i++)
         rc = put(w, iov[i].base, iov[i].len);
     if (!rc)
-        rc = put(w, zero, (MIG_REC_ALIGN - len % MIG_REC_ALIGN) % MIG_REC_ALIGN);
+        rc =
+            put(w, zero, (MIG_REC_ALIGN - len % MIG_REC_ALIGN) % MIG_REC_ALIGN);
     return rc;
 }
 

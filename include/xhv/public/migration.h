@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 /* ---- image header (big-endian) ------------------------------------------ */
-#define MIG_IHDR_MARKER        0xffffffffffffffffULL
-#define MIG_IHDR_ID            0x58454e46u /* "XENF" */
-#define MIG_IHDR_VERSION       3u          /* v3; v2 is also read */
+#define MIG_IHDR_MARKER         0xffffffffffffffffULL
+#define MIG_IHDR_ID             0x58454e46u /* "XENF" */
+#define MIG_IHDR_VERSION        3u          /* v3; v2 is also read */
 #define MIG_IHDR_OPT_BIG_ENDIAN 0x0001u
 
 struct mig_ihdr {
@@ -34,7 +34,8 @@ struct mig_ihdr {
 };
 _Static_assert(sizeof(struct mig_ihdr) == 24, "mig_ihdr size");
 
-/* ---- domain header -------------------------------------------------------- */
+/* ---- domain header --------------------------------------------------------
+ */
 #define MIG_DHDR_TYPE_X86_PV  1u
 #define MIG_DHDR_TYPE_X86_HVM 2u
 
@@ -47,7 +48,8 @@ struct mig_dhdr {
 };
 _Static_assert(sizeof(struct mig_dhdr) == 16, "mig_dhdr size");
 
-/* ---- records ---------------------------------------------------------------- */
+/* ---- records ----------------------------------------------------------------
+ */
 struct mig_rhdr {
     uint32_t type;
     uint32_t length; /* body bytes, without the padding */
@@ -66,23 +68,24 @@ _Static_assert(sizeof(struct mig_rhdr) == 8, "mig_rhdr size");
 #define MIG_REC_STATIC_DATA_END 0x00000010u
 
 /* xhv's optional records: 0x8058xxxx ('X'). */
-#define MIG_REC_XHV_DOMAIN      0x80580001u
-#define MIG_REC_XHV_EXTRA_PAGE  0x80580002u
-#define MIG_REC_XHV_VCPU        0x80580003u
-#define MIG_REC_XHV_EVTCHN      0x80580004u
-#define MIG_REC_XHV_CONSOLE     0x80580005u
-#define MIG_REC_XHV_CONFIG      0x80580006u
+#define MIG_REC_XHV_DOMAIN     0x80580001u
+#define MIG_REC_XHV_EXTRA_PAGE 0x80580002u
+#define MIG_REC_XHV_VCPU       0x80580003u
+#define MIG_REC_XHV_EVTCHN     0x80580004u
+#define MIG_REC_XHV_CONSOLE    0x80580005u
+#define MIG_REC_XHV_CONFIG     0x80580006u
 
-/* ---- PAGE_DATA: {u32 count; u32 _res} + u64 pfn[count] + pages ------------ */
-#define MIG_PAGE_SIZE        4096u
-#define MIG_PAGE_SHIFT       12u
-#define MIG_PFN_MASK         0x000fffffffffffffULL
-#define MIG_PFN_TYPE_MASK    0xf000000000000000ULL
-#define MIG_PFN_RES_MASK     0x0ff0000000000000ULL
-#define MIG_PFN_TYPE_NOTAB   0x0000000000000000ULL /* data follows */
-#define MIG_PFN_TYPE_BROKEN  0xd000000000000000ULL
-#define MIG_PFN_TYPE_XALLOC  0xe000000000000000ULL /* allocate, no data */
-#define MIG_PFN_TYPE_XTAB    0xf000000000000000ULL /* invalid, no data */
+/* ---- PAGE_DATA: {u32 count; u32 _res} + u64 pfn[count] + pages ------------
+ */
+#define MIG_PAGE_SIZE       4096u
+#define MIG_PAGE_SHIFT      12u
+#define MIG_PFN_MASK        0x000fffffffffffffULL
+#define MIG_PFN_TYPE_MASK   0xf000000000000000ULL
+#define MIG_PFN_RES_MASK    0x0ff0000000000000ULL
+#define MIG_PFN_TYPE_NOTAB  0x0000000000000000ULL /* data follows */
+#define MIG_PFN_TYPE_BROKEN 0xd000000000000000ULL
+#define MIG_PFN_TYPE_XALLOC 0xe000000000000000ULL /* allocate, no data */
+#define MIG_PFN_TYPE_XTAB   0xf000000000000000ULL /* invalid, no data */
 /* Xen's writer sends at most 1024 pages a record; so does xhv's. */
 #define MIG_PAGE_BATCH 1024u
 
@@ -92,7 +95,8 @@ struct mig_page_data_hdr {
 };
 _Static_assert(sizeof(struct mig_page_data_hdr) == 8, "page_data hdr size");
 
-/* ---- X86_TSC_INFO ---------------------------------------------------------- */
+/* ---- X86_TSC_INFO ----------------------------------------------------------
+ */
 struct mig_tsc_info {
     uint32_t mode;
     uint32_t khz;
@@ -104,9 +108,9 @@ _Static_assert(sizeof(struct mig_tsc_info) == 24, "tsc_info size");
 
 /* ---- HVM_CONTEXT: Xen HVM save records, {u16 typecode; u16 instance;
  * u32 length} + body each, HEADER first and END last. ------------------- */
-#define MIG_HVM_SAVE_END    0u
-#define MIG_HVM_SAVE_HEADER 1u
-#define MIG_HVM_FILE_MAGIC  0x54381286u
+#define MIG_HVM_SAVE_END     0u
+#define MIG_HVM_SAVE_HEADER  1u
+#define MIG_HVM_FILE_MAGIC   0x54381286u
 #define MIG_HVM_FILE_VERSION 1u
 
 struct mig_hvm_save_desc {
@@ -139,8 +143,8 @@ _Static_assert(sizeof(struct mig_hvm_param) == 16, "hvm param size");
 
 /* ---- XHV_DOMAIN: what the receiver builds the domain from. Before
  * STATIC_DATA_END and before any PAGE_DATA. ----------------------------- */
-#define MIG_BACKEND_SIM 1u
-#define MIG_BACKEND_KVM 2u
+#define MIG_BACKEND_SIM   1u
+#define MIG_BACKEND_KVM   2u
 #define MIG_STATE_RUNNING 0u
 #define MIG_STATE_PAUSED  1u
 #define MIG_GFN_NONE      0xffffffffffffffffULL
@@ -169,7 +173,7 @@ _Static_assert(sizeof(struct mig_xhv_domain) == 144, "xhv_domain size");
 struct mig_xhv_extra_page {
     uint32_t kind; /* MIG_EXTRA_* */
     uint32_t index;
-    uint64_t gfn;  /* where the guest has it, or MIG_GFN_NONE */
+    uint64_t gfn; /* where the guest has it, or MIG_GFN_NONE */
     /* uint8_t contents[4096]; */
 };
 _Static_assert(sizeof(struct mig_xhv_extra_page) == 16, "extra page size");

@@ -30,20 +30,21 @@ static void build(struct mig_membuf *m, const uint64_t *pfns, uint32_t count,
 {
     static uint8_t pages[4 * MIG_PAGE_SIZE];
     struct mig_writer w;
-    struct mig_xhv_domain d = {.nr_vcpus = 1, .memory_pages = 16,
-                               .max_pages = 16, .tot_pages = 16,
+    struct mig_xhv_domain d = {.nr_vcpus = 1,
+                               .memory_pages = 16,
+                               .max_pages = 16,
+                               .tot_pages = 16,
                                .backend = MIG_BACKEND_SIM};
     struct {
         struct mig_xhv_extra_page h;
         uint8_t page[MIG_PAGE_SIZE];
     } sh = {.h = {.kind = MIG_EXTRA_SHARED_INFO, .gfn = 2}};
-    struct mig_xhv_vcpu v = {.vcpu_id = 0, .online = 1,
-                             .vcpu_info_gfn = MIG_GFN_NONE};
+    struct mig_xhv_vcpu v = {
+        .vcpu_id = 0, .online = 1, .vcpu_info_gfn = MIG_GFN_NONE};
     struct {
         struct mig_xhv_evtchn_hdr h;
         struct lu_evtchn_port p[1];
-    } ev = {.h = {.count = 1},
-            .p = {{.port = 1, .state = LU_EVTCHN_IPI}}};
+    } ev = {.h = {.count = 1}, .p = {{.port = 1, .state = LU_EVTCHN_IPI}}};
     struct {
         struct mig_xhv_console h;
         char ring[5];
@@ -59,9 +60,9 @@ static void build(struct mig_membuf *m, const uint64_t *pfns, uint32_t count,
     rec(&w, MIG_REC_XHV_DOMAIN, &d, sizeof(d));
     rec(&w, 0x8123abcd, "skip me", 7); /* unknown optional */
     rec(&w, MIG_REC_STATIC_DATA_END, NULL, 0);
-    assert_int_equal(mig_write_page_data(&w, pfns, count, pages,
-                                         nr_data * MIG_PAGE_SIZE),
-                     0);
+    assert_int_equal(
+        mig_write_page_data(&w, pfns, count, pages, nr_data * MIG_PAGE_SIZE),
+        0);
     rec(&w, MIG_REC_X86_TSC_INFO, &tsc, sizeof(tsc));
     assert_int_equal(mig_write_hvm_context(&w), 0);
     rec(&w, MIG_REC_XHV_EXTRA_PAGE, &sh, sizeof(sh));
@@ -240,8 +241,7 @@ static void test_page_data_refusals(void **state)
         expect_refusal(&m, 224, &zero, 4, -EINVAL, "count 0");
     }
     mig_membuf_free(&m);
-    assert_int_equal(mig_write_page_data(NULL, good_pfns, 0, NULL, 0),
-                     -EINVAL);
+    assert_int_equal(mig_write_page_data(NULL, good_pfns, 0, NULL, 0), -EINVAL);
 }
 
 static void test_alloc_faults(void **state)
