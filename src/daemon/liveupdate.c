@@ -81,6 +81,11 @@ static int park_all(struct domain ***doms, unsigned int *n, char *err,
                      (*doms)[i]->domid, PARK_TIMEOUT_MS);
             while (i--)
                 sim_domain_unpark((*doms)[i]);
+            for (i = 0; i < *n; i++)
+                put_domain((*doms)[i]);
+            xhv_free(*doms);
+            *doms = NULL;
+            *n = 0;
             return rc;
         }
     }

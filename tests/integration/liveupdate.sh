@@ -49,13 +49,14 @@ done
 # (lines already there do not count), at most SECS seconds. Event-driven:
 # `xhv console` follows the output and the reader stops at the match.
 wait_console() { # domain regex count secs
-    local have
+    local have want got
     have=$("$XHV" console --log "$1" | grep -cE "$2")
-    timeout "$4" "$XHV" console "$1" </dev/null 2>/dev/null |
-        grep -m "$((have + $3))" -E "$2" >/dev/null
-    local rc=$?
-    # The console follower ends with its pipe; a timeout kills it.
-    return "$rc"
+    want=$((have + $3))
+    # grep stops at the want-th match and the follower ends with its
+    # pipe; a timeout kills it. grep -c says how many it really saw.
+    got=$(timeout "$4" "$XHV" console "$1" </dev/null 2>/dev/null |
+        grep -m "$want" -cE "$2")
+    [ "${got:-0}" -ge "$want" ]
 }
 
 # The biggest number N of "ping: N round trips" so far.
