@@ -112,16 +112,28 @@ static int add_extent(void *opaque, gfn_t gfn, mfn_t mfn, uint64_t nr,
     return 0;
 }
 
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+    h ^= w * 0xff51afd7ed558ccdULL;
+    return ((h << 31) | (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+}
+
 static uint64_t page_hash(const uint64_t *w)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    uint64_t a = 0x9e3779b97f4a7c15ULL, b = 0x6a09e667f3bcc909ULL;
+    uint64_t c = 0xbb67ae8584caa73bULL, d = 0x3c6ef372fe94f82bULL, h;
     size_t i;
 
-    /* A multiply-rotate mix per word: fast, and order-sensitive. */
-    for (i = 0; i < MIG_PAGE_SIZE / 8; i++) {
-        h ^= w[i] * 0xff51afd7ed558ccdULL;
-        h = ((h << 31) | (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+    /* A multiply-rotate mix per word, order-sensitive, in four lanes:
+     * one serial chain is bound by multiply latency (the final round of
+     * a live migration hashes every page inside the downtime). */
+    for (i = 0; i < MIG_PAGE_SIZE / 8; i += 4) {
+        a = mix(a, w[i]);
+        b = mix(b, w[i + 1]);
+        c = mix(c, w[i + 2]);
+        d = mix(d, w[i + 3]);
     }
+    h = mix(mix(mix(a, b), c), d);
     return h ? h : 1; /* 0 means "never sent" */
 }
 
