@@ -38,7 +38,7 @@
 
 #define STATE_MAGIC    0x3130544154534d53ULL /* "SMSTAT01" */
 #define STEP_IDLE_NS   1000000LL             /* 1 ms between steps */
-#define PAGES_PER_STEP 16
+#define PAGES_PER_STEP 64
 #define PAGE_BYTES     4096
 #define MAX_DATA_PAGES (1ULL << 20) /* what the low RAM range can hold */
 
