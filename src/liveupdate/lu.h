@@ -53,7 +53,8 @@ struct lu_save_info {
 
 /*
  * Refuses (-EBUSY, -EOPNOTSUPP, with a reason in err) a machine it cannot
- * carry yet: a dying domain, a KVM guest, FIFO event channels.
+ * carry yet: a dying domain, a KVM guest, FIFO event channels, a grant
+ * mapping of a dying granter's page.
  * Callable while guests run, so the refusal costs no downtime.
  */
 int lu_check(char *err, size_t errlen);
