@@ -31,13 +31,13 @@
 
 #define MAX_ROUNDS 16
 
-static const char *const phases[] = {"pause",   "write",   "handover",
-                                     "parse",   "rebuild", "resume"};
+static const char *const phases[] = {"pause", "write",   "handover",
+                                     "parse", "rebuild", "resume"};
 #define NR_PHASES (sizeof(phases) / sizeof(phases[0]))
 
 struct lu_case {
     const char *name;
-    unsigned int mem_gib;    /* machine memory */
+    unsigned int mem_gib; /* machine memory */
     unsigned int scratch_mib;
     unsigned int domains;
     unsigned int dom_mib;
@@ -136,14 +136,16 @@ static int start_xhvd(const struct lu_case *c, const char *rundir)
     return 0;
 }
 
-static void stop_xhvd(const char *rundir)
+/* pid: the newest xhvd as the last update named it, or 0 for the one
+ * the pidfile names (no update ran). */
+static void stop_xhvd(const char *rundir, int pid)
 {
     char path[512];
     FILE *f;
-    int pid = 0, i;
+    int i;
 
     snprintf(path, sizeof(path), "%s/xhvd.pid", rundir);
-    f = fopen(path, "r");
+    f = pid ? NULL : fopen(path, "r");
     if (f) {
         if (fscanf(f, "%d", &pid) != 1)
             pid = 0;
@@ -198,6 +200,7 @@ static int run_case(const struct lu_case *c, unsigned int rounds, double bw)
     uint64_t ph[NR_PHASES][MAX_ROUNDS], down[MAX_ROUNDS], prep[MAX_ROUNDS];
     char rundir[] = "/tmp/xhv-bench-lu.XXXXXX";
     unsigned int r, p;
+    int pid = 0;
     double copy_ns;
     int rc;
 
@@ -220,10 +223,22 @@ static int run_case(const struct lu_case *c, unsigned int rounds, double bw)
         }
         prep[r] = get_ns(phs, "prepare_ns");
         down[r] = get_ns(res, "downtime_ns");
+        pid = (int)get_ns(res, "pid");
         json_object_put(res);
     }
-    stop_xhvd(rundir);
-    rmdir(rundir);
+    stop_xhvd(rundir, pid);
+    {
+        static const char *const files[] = {"xhvd.log", "xhvd.sock",
+                                            "xhvd.pid"};
+        char path[512];
+        size_t i;
+
+        for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+            snprintf(path, sizeof(path), "%s/%s", rundir, files[i]);
+            unlink(path);
+        }
+        rmdir(rundir);
+    }
     if (rc) {
         fprintf(stderr, "liveupdate: case %s failed: %s\n", c->name,
                 strerror(-rc));
@@ -234,8 +249,8 @@ static int run_case(const struct lu_case *c, unsigned int rounds, double bw)
                median(ph[p], rounds) / 1e6);
     printf("lu_%s_prepare %.3f ms\n", c->name, median(prep, rounds) / 1e6);
     printf("lu_%s_downtime %.3f ms\n", c->name, median(down, rounds) / 1e6);
-    copy_ns = bw > 0 ? (double)c->domains * c->dom_mib * 1048576.0 / bw * 1e9
-                     : 0;
+    copy_ns =
+        bw > 0 ? (double)c->domains * c->dom_mib * 1048576.0 / bw * 1e9 : 0;
     if (copy_ns > 0)
         printf("lu_%s_downtime_vs_copy %.4f ratio\n", c->name,
                (double)median(down, rounds) / copy_ns);
@@ -246,12 +261,9 @@ static int run_case(const struct lu_case *c, unsigned int rounds, double bw)
 int main(int argc, char **argv)
 {
     static const struct lu_case full[] = {
-        {"1g_1vcpu", 2, 64, 1, 1024, 1},
-        {"64g_1vcpu", 66, 512, 1, 65536, 1},
-        {"1g_4vcpu", 2, 64, 1, 1024, 4},
-        {"1g_16vcpu", 2, 64, 1, 1024, 16},
-        {"8dom", 2, 64, 8, 64, 1},
-        {"32dom", 4, 128, 32, 64, 1},
+        {"1g_1vcpu", 2, 64, 1, 1024, 1}, {"64g_1vcpu", 66, 512, 1, 65536, 1},
+        {"1g_4vcpu", 2, 64, 1, 1024, 4}, {"1g_16vcpu", 2, 64, 1, 1024, 16},
+        {"8dom", 2, 64, 8, 64, 1},       {"32dom", 4, 128, 32, 64, 1},
     };
     static const struct lu_case quick[] = {
         {"quick", 1, 32, 2, 64, 2},

@@ -154,6 +154,8 @@ int cmd_migrate_receive(struct json_object *, struct json_object **, char *,
 int cmd_live_update(struct json_object *, struct json_object **, char *,
                     size_t);
 int lu_new_main(int sock, const struct daemon_opts *o);
+/* Writes this process's pid into the (locked) pidfile fd. */
+void daemon_write_pid(int fd);
 /* lu_exec.c: the new image of an exec-mode update (--lu-exec-fd). */
 int lu_exec_main(int state_fd, const struct daemon_opts *o);
 

@@ -236,6 +236,9 @@ int lu_new_main(int sock, const struct daemon_opts *o)
     done.rebuild_ns = t.rebuild;
     if (send(sock, &done, sizeof(done), MSG_NOSIGNAL) != sizeof(done))
         log_warn("xhvd", "live update: the old xhvd did not take DONE");
+    /* The guests are ours from here on: so is the pidfile, before the
+     * old xhvd's pages are reclaimed (seconds, for a large machine). */
+    daemon_write_pid(xhvd.pidfd);
     log_info("xhvd",
              "live update: %u domains resumed; waiting for the old "
              "xhvd to exit",

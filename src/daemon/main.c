@@ -186,7 +186,7 @@ static int take_rundir(const char *rundir, int *pidfd)
     return 0;
 }
 
-static void write_pid(int fd)
+void daemon_write_pid(int fd)
 {
     char buf[32];
     int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
@@ -310,7 +310,7 @@ static int lu_main(void)
         rc = lu_exec_main(xhvd.opts.lu_exec_fd, &xhvd.opts);
     if (rc)
         return 1;
-    write_pid(xhvd.pidfd);
+    daemon_write_pid(xhvd.pidfd);
     rc = server_run(xhvd.opts.rundir, -1);
     shutdown_machine();
     if (!rc) {
@@ -347,7 +347,7 @@ int main(int argc, char **argv)
     if (!xhvd.opts.foreground && (daemonise(xhvd.opts.rundir, &ready_fd) ||
                                   redirect_output(xhvd.opts.rundir)))
         return 1;
-    write_pid(pidfd);
+    daemon_write_pid(pidfd);
     clock_gettime(CLOCK_MONOTONIC, &ts);
     xhvd.started_ns =
         (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
