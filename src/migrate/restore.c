@@ -23,10 +23,12 @@
 #include <string.h>
 
 #include "backend/sim/sim.h"
+#include "gnttab/gnttab.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 #include "migrate/migrate.h"
 #include "time/time.h"
+#include "xhv/public/memory.h"
 
 /* One domain being built. */
 struct rdom {
@@ -113,6 +115,15 @@ static int on_domain(const struct mig_xhv_domain *r,
     if (rc)
         return say(err, errlen, rc, "cannot create '%s': %s", p.name,
                    strerror(-rc));
+    if (r->gnttab_version == 2) {
+        uint32_t v;
+
+        rc = gnttab_set_version(rd->d, 2, &v);
+        if (rc)
+            return say(err, errlen, rc,
+                       "'%s': cannot switch to grant tables v2: %s", p.name,
+                       strerror(-rc));
+    }
     rd->old_domid = r->domid;
     rd->state = r->state;
     rd->tot_pages = r->tot_pages;
@@ -191,6 +202,63 @@ static int on_shinfo(struct rdom *rd, const struct mig_item *it, char *err,
                    "gfn %#llx: %s",
                    it->index, (unsigned long long)gfn, strerror(-rc));
     rd->have_shinfo = true;
+    return 0;
+}
+
+/*
+ * A grant frame: the table grows to hold it (status frames come with the
+ * shared frames under v2), takes its contents, and is mapped where the
+ * guest had it. Frames beyond the domain's limit are refused by the grow.
+ */
+static int on_grant_frame(struct rdom *rd, const struct mig_item *it, char *err,
+                          size_t errlen)
+{
+    const struct mig_xhv_extra_page *h = it->u.extra.hdr;
+    bool status = h->kind == MIG_EXTRA_GRANT_STATUS;
+    enum page_kind want =
+        status ? PAGE_KIND_GRANT_STATUS : PAGE_KIND_GRANT_FRAME;
+    struct domain *d = rd->d;
+    struct page_info *p;
+    bool found = false;
+    uint32_t k;
+    int rc = status ? 0 : gnttab_grow(d, h->index + 1);
+
+    if (rc)
+        return say(err, errlen, rc,
+                   "record %u (XHV_EXTRA_PAGE): grant frame %u: %s", it->index,
+                   h->index, strerror(-rc));
+    pthread_mutex_lock(&d->mm.page_alloc_lock);
+    page_list_for_each(p, &d->mm.extra_page_list)
+    {
+        if (page_get_kind(p, &k) == want && k == h->index) {
+            memcpy(mfn_to_virt(page_to_mfn(p)), it->u.extra.contents,
+                   MIG_PAGE_SIZE);
+            found = true;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&d->mm.page_alloc_lock);
+    if (!found)
+        return say(err, errlen, -EINVAL,
+                   "record %u (XHV_EXTRA_PAGE): %sgrant frame %u that the "
+                   "table does not have",
+                   it->index, status ? "status " : "", h->index);
+    if (h->gfn != MIG_GFN_NONE) {
+        domain_lock(d);
+        rc =
+            h->gfn < P2M_MAX_GFN
+                ? gnttab_map_frame(
+                      d, h->index | (status ? XENMAPIDX_grant_table_status : 0),
+                      h->gfn)
+                : -EINVAL;
+        domain_unlock(d);
+        if (rc)
+            return say(err, errlen, rc,
+                       "record %u (XHV_EXTRA_PAGE): cannot map grant frame "
+                       "%u at gfn %#llx: %s",
+                       it->index, h->index, (unsigned long long)h->gfn,
+                       strerror(-rc));
+    }
     return 0;
 }
 
@@ -321,6 +389,8 @@ static int apply(struct rdom *rd, const struct mig_item *it,
     case MIG_REC_HVM_PARAMS:
         return on_params(rd, it);
     case MIG_REC_XHV_EXTRA_PAGE:
+        if (it->u.extra.hdr->kind != MIG_EXTRA_SHARED_INFO)
+            return on_grant_frame(rd, it, err, errlen);
         return on_shinfo(rd, it, err, errlen);
     case MIG_REC_XHV_VCPU:
         return on_vcpu(rd, it, err, errlen);

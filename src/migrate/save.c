@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "backend/sim/sim.h"
+#include "gnttab/gnttab.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 #include "migrate/migrate.h"
@@ -44,6 +45,12 @@ static uint64_t mono_ns(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int pinned(void *ctx, const struct gnttab_grant_info *g)
+{
+    (void)ctx;
+    return g->pins ? 1 : 0;
 }
 
 int migrate_check(struct domain *d, char *err, size_t errlen)
@@ -67,12 +74,22 @@ int migrate_check(struct domain *d, char *err, size_t errlen)
                  d->domid);
         return -EOPNOTSUPP;
     }
-    if (extra > 1) {
+    (void)extra;
+    /* Grant frames travel; mappings cannot: the other end of each stays
+     * on this host. As with Xen, they must be undone first. */
+    if (gnttab_nr_maps(d)) {
         snprintf(err, errlen,
-                 "d%u has %llu extra pages (grant frames): only shared_info "
-                 "is carried yet",
-                 d->domid, (unsigned long long)extra);
-        return -EOPNOTSUPP;
+                 "d%u maps %u grants of other domains: unmap them before "
+                 "saving or migrating it",
+                 d->domid, gnttab_nr_maps(d));
+        return -EBUSY;
+    }
+    if (gnttab_for_each_grant(d, pinned, NULL)) {
+        snprintf(err, errlen,
+                 "d%u's grants are mapped by other domains: they must unmap "
+                 "them before d%u is saved or migrated",
+                 d->domid, d->domid);
+        return -EBUSY;
     }
     return 0;
 }
@@ -220,6 +237,7 @@ static int write_domain(struct mig_writer *w, struct domain *d,
         .on_crash = (uint8_t)d->params.on_crash,
         .max_grant_frames = d->params.max_grant_frames,
         .max_maptrack_frames = d->params.max_maptrack_frames,
+        .gnttab_version = gnttab_get_version(d),
     };
     struct mig_iov iov = {&r, sizeof(r)};
     const char *cfg =
@@ -293,6 +311,61 @@ static int write_params(struct mig_writer *w, struct domain *d)
     iov[0] = (struct mig_iov){&h, sizeof(h)};
     iov[1] = (struct mig_iov){p, h.count * sizeof(p[0])};
     return mig_write_record(w, MIG_REC_HVM_PARAMS, iov, 2);
+}
+
+/*
+ * Grant frames and status frames: extra pages like shared_info, so never
+ * in PAGE_DATA; each travels with its number and where the guest mapped
+ * it. The contents are guest memory the guest writes (entries) and xhv
+ * writes (status bits): copied with the guest held still.
+ */
+static int write_grant_frames(struct mig_writer *w, struct domain *d)
+{
+    struct mig_xhv_extra_page h;
+    struct mig_iov iov[2] = {{&h, sizeof(h)}, {NULL, MIG_PAGE_SIZE}};
+    uint8_t *page = xhv_malloc(MIG_PAGE_SIZE);
+    unsigned int pass, idx;
+    int rc = page ? 0 : -ENOMEM;
+
+    iov[1].base = page;
+    for (pass = 0; pass < 2 && !rc; pass++) {
+        bool status = pass == 1;
+
+        for (idx = 0; !rc; idx++) {
+            struct page_info *pg = NULL, *p;
+            gfn_t gfn;
+            uint32_t k;
+
+            if (gnttab_frame_gfn(d, status, idx, &gfn))
+                break; /* no such frame: the last was idx - 1 */
+            pthread_mutex_lock(&d->mm.page_alloc_lock);
+            page_list_for_each(p, &d->mm.extra_page_list)
+            {
+                enum page_kind kind = page_get_kind(p, &k);
+
+                if (k == idx && kind == (status ? PAGE_KIND_GRANT_STATUS
+                                                : PAGE_KIND_GRANT_FRAME)) {
+                    pg = p;
+                    break;
+                }
+            }
+            if (pg)
+                memcpy(page, mfn_to_virt(page_to_mfn(pg)), MIG_PAGE_SIZE);
+            pthread_mutex_unlock(&d->mm.page_alloc_lock);
+            if (!pg) {
+                rc = -ENOENT;
+                break;
+            }
+            h = (struct mig_xhv_extra_page){
+                .kind = status ? MIG_EXTRA_GRANT_STATUS : MIG_EXTRA_GRANT_FRAME,
+                .index = idx,
+                .gfn = gfn == INVALID_GFN ? MIG_GFN_NONE : gfn,
+            };
+            rc = mig_write_record(w, MIG_REC_XHV_EXTRA_PAGE, iov, 2);
+        }
+    }
+    xhv_free(page);
+    return rc;
 }
 
 static int write_shared_info(struct mig_writer *w, struct domain *d)
@@ -378,6 +451,8 @@ static int write_state(struct mig_writer *w, struct domain *d)
         rc = write_params(w, d);
     if (!rc)
         rc = write_shared_info(w, d);
+    if (!rc)
+        rc = write_grant_frames(w, d);
     for (i = 0; !rc && i < d->nr_vcpus; i++)
         rc = write_vcpu(w, d->vcpus[i]);
     if (!rc)

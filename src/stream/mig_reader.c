@@ -266,12 +266,13 @@ static int xhv_domain(struct mig_reader *r, const struct rec *c,
                      (unsigned long long)d->memory_pages,
                      (unsigned long long)d->tot_pages,
                      (unsigned long long)d->max_pages);
-    if (d->state > MIG_STATE_PAUSED || d->evtchn_abi != 0 || d->_res1 ||
-        d->on_poweroff > 6 || d->on_reboot > 6 || d->on_crash > 6)
+    if (d->state > MIG_STATE_PAUSED || d->evtchn_abi != 0 ||
+        d->gnttab_version > 2 || d->on_poweroff > 6 || d->on_reboot > 6 ||
+        d->on_crash > 6)
         return RFAIL(r, c->type, -EINVAL,
-                     "state %u, event-channel ABI %u or an on_* action out "
-                     "of range",
-                     d->state, d->evtchn_abi);
+                     "state %u, event-channel ABI %u, grant-table version "
+                     "%u or an on_* action out of range",
+                     d->state, d->evtchn_abi, d->gnttab_version);
     if (!str_ok(d->name, sizeof(d->name)))
         return RFAIL(r, c->type, -EINVAL, "the name is empty or unterminated");
     if (strnlen(d->backend_prog, sizeof(d->backend_prog)) ==
@@ -296,16 +297,25 @@ static int extra_page(struct mig_reader *r, const struct rec *c,
     if (c->len != sizeof(*h) + MIG_PAGE_SIZE)
         return RFAIL(r, c->type, -EINVAL, "%u bytes, not %zu", c->len,
                      sizeof(*h) + MIG_PAGE_SIZE);
-    if (h->kind != MIG_EXTRA_SHARED_INFO || h->index != 0)
+    if (h->kind == MIG_EXTRA_GRANT_FRAME || h->kind == MIG_EXTRA_GRANT_STATUS) {
+        /* Which frames a table may have is the restorer's to check
+         * against the domain's limit; here only the bound. */
+        if (h->index >= MIG_MAX_GRANT_FRAMES)
+            return RFAIL(r, c->type, -EINVAL, "grant frame %u out of range",
+                         h->index);
+    } else if (h->kind != MIG_EXTRA_SHARED_INFO || h->index != 0) {
         return RFAIL(r, c->type, -EPROTONOSUPPORT,
-                     "extra page kind %u index %u (only shared_info, 1/0)",
+                     "extra page kind %u index %u (shared_info 1/0, grant "
+                     "frame 2/N, grant status frame 3/N)",
                      h->kind, h->index);
-    if (r->seen_shinfo)
+    } else if (r->seen_shinfo) {
         return RFAIL(r, c->type, -EINVAL, "shared_info given twice");
+    }
     if (h->gfn != MIG_GFN_NONE && h->gfn > MIG_PFN_MASK)
         return RFAIL(r, c->type, -EINVAL, "gfn %#llx out of range",
                      (unsigned long long)h->gfn);
-    r->seen_shinfo = true;
+    if (h->kind == MIG_EXTRA_SHARED_INFO)
+        r->seen_shinfo = true;
     it->u.extra.hdr = h;
     it->u.extra.contents = c->body + sizeof(*h);
     return 0;

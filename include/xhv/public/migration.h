@@ -162,14 +162,17 @@ struct mig_xhv_domain {
     uint8_t evtchn_abi; /* 0: 2-level (the only one carried) */
     uint32_t max_grant_frames;
     uint32_t max_maptrack_frames;
-    uint32_t _res1;
-    char name[64];         /* NUL-terminated, non-empty */
-    char backend_prog[32]; /* sim program, NUL-terminated */
+    uint32_t gnttab_version; /* 0 (never set: 1), 1 or 2 */
+    char name[64];           /* NUL-terminated, non-empty */
+    char backend_prog[32];   /* sim program, NUL-terminated */
 };
 _Static_assert(sizeof(struct mig_xhv_domain) == 144, "xhv_domain size");
 
 /* ---- XHV_EXTRA_PAGE: a PGC_extra page (never in PAGE_DATA). ----------- */
-#define MIG_EXTRA_SHARED_INFO 1u
+#define MIG_EXTRA_SHARED_INFO  1u /* index 0 */
+#define MIG_EXTRA_GRANT_FRAME  2u /* index: the frame's number */
+#define MIG_EXTRA_GRANT_STATUS 3u /* index: the status frame's number */
+#define MIG_MAX_GRANT_FRAMES   4096u
 struct mig_xhv_extra_page {
     uint32_t kind; /* MIG_EXTRA_* */
     uint32_t index;
