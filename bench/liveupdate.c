@@ -277,17 +277,28 @@ int main(int argc, char **argv)
         cases = quick;
         n = 1;
         rounds = 3;
-    } else if (argc > 1) {
-        printf("usage: liveupdate [--quick]\n"
+    } else if (argc > 1 &&
+               (strcmp(argv[1], "--help") == 0 || argv[1][0] == '-')) {
+        printf("usage: liveupdate [--quick] [CASE...]\n"
                "Guest downtime of live updates, per phase (median of %u), "
-               "against\nthe time a memcpy of the guest RAM would take.\n",
+               "against\nthe time a memcpy of the guest RAM would take. "
+               "CASEs:",
                rounds);
+        for (i = 0; i < n; i++)
+            printf(" %s", full[i].name);
+        printf("\n");
         return strcmp(argv[1], "--help") == 0 ? 0 : 2;
     }
     signal(SIGPIPE, SIG_IGN);
     bw = memcpy_bw();
     printf("baseline_memcpy %.2f GB/s\n", bw / 1e9);
     for (i = 0; i < n; i++) {
+        int k, picked = argc <= 1 || cases == quick;
+
+        for (k = 1; k < argc && !picked; k++)
+            picked = strcmp(argv[k], cases[i].name) == 0;
+        if (!picked)
+            continue;
         fprintf(stderr, "liveupdate: case %s (%u x %u MiB, %u vCPUs)\n",
                 cases[i].name, cases[i].domains, cases[i].dom_mib,
                 cases[i].vcpus);
