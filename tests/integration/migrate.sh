@@ -58,12 +58,14 @@ EOF
 # COUNT new lines matching REGEX on DOMAIN's console of xhvd DIR within
 # SECS seconds (event-driven: `xhv console` follows the output).
 wait_console() { # dir domain regex count secs
-    local have rc
+    local have want got
     have=$(XHV_RUNDIR=$1 "$XHV" console --log "$2" 2>/dev/null | grep -cE "$3")
-    XHV_RUNDIR=$1 timeout "$5" "$XHV" console "$2" </dev/null 2>/dev/null |
-        grep -m "$((have + $4))" -E "$3" >/dev/null
-    rc=$?
-    return "$rc"
+    want=$((have + $4))
+    # grep stops at the want-th match, which ends the follower; -c says
+    # how many it saw (grep -m alone succeeds on any one match).
+    got=$(XHV_RUNDIR=$1 timeout "$5" "$XHV" console "$2" </dev/null \
+        2>/dev/null | grep -m "$want" -cE "$3")
+    [ "${got:-0}" -ge "$want" ]
 }
 
 # The domain's state column, or "none".
