@@ -9,8 +9,9 @@
 #include "cli/cli.h"
 #include "ctl/ctl.h"
 
-int cli_call(const char *cmd, struct json_object *args,
-             struct json_object **result)
+int cli_call_progress(const char *cmd, struct json_object *args,
+                      ctl_progress_fn progress, void *opaque,
+                      struct json_object **result)
 {
     char err[1024] = "";
     int fd, rc;
@@ -21,13 +22,20 @@ int cli_call(const char *cmd, struct json_object *args,
         fprintf(stderr, "xhv: %s\n", err);
         return 1;
     }
-    rc = ctl_call(fd, cmd, args, result, err, sizeof(err));
+    rc = ctl_call_progress(fd, cmd, args, progress, opaque, result, err,
+                           sizeof(err));
     close(fd);
     if (rc) {
         fprintf(stderr, "xhv: %s: %s (%s)\n", cmd, err, ctl_errno_name(rc));
         return 1;
     }
     return 0;
+}
+
+int cli_call(const char *cmd, struct json_object *args,
+             struct json_object **result)
+{
+    return cli_call_progress(cmd, args, NULL, NULL, result);
 }
 
 static struct json_object *field(struct json_object *o, const char *key)

@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "ctl/ctl.h"
+
 struct cli_cmd {
     const char *name;
     const char *args;    /* usage after the command name */
@@ -33,6 +35,10 @@ void cli_print_help(const struct cli_cmd *c);
  */
 int cli_call(const char *cmd, struct json_object *args,
              struct json_object **result);
+/* The same, passing each progress frame before the answer to progress. */
+int cli_call_progress(const char *cmd, struct json_object *args,
+                      ctl_progress_fn progress, void *opaque,
+                      struct json_object **result);
 
 /* JSON getters for printing: missing fields read as 0 / "". */
 const char *jstr(struct json_object *o, const char *key);

@@ -92,10 +92,11 @@ static int parse_answer(struct json_object *ans, struct json_object **result,
     return -ctl_errno_from_name(name);
 }
 
-int ctl_call(int fd, const char *cmd, struct json_object *args,
-             struct json_object **result, char *err, size_t errlen)
+int ctl_call_progress(int fd, const char *cmd, struct json_object *args,
+                      ctl_progress_fn progress, void *opaque,
+                      struct json_object **result, char *err, size_t errlen)
 {
-    struct json_object *ans;
+    struct json_object *ans = NULL, *p;
     char *buf = NULL;
     size_t len;
     int rc;
@@ -106,17 +107,33 @@ int ctl_call(int fd, const char *cmd, struct json_object *args,
         snprintf(err, errlen, "sending request: %s", strerror(-rc));
         return rc;
     }
-    rc = ctl_read_msg(fd, &buf, &len, CTL_CALL_TIMEOUT_MS);
-    if (rc) {
-        snprintf(err, errlen, "reading answer from xhvd: %s",
-                 rc == -ECONNRESET ? "connection closed" : strerror(-rc));
-        return rc;
+    /* Progress frames ({"progress": {...}}, only for a request that asked
+     * for them) come before the answer; each one restarts the wait. */
+    for (;;) {
+        rc = ctl_read_msg(fd, &buf, &len, CTL_CALL_TIMEOUT_MS);
+        if (rc) {
+            snprintf(err, errlen, "reading answer from xhvd: %s",
+                     rc == -ECONNRESET ? "connection closed" : strerror(-rc));
+            return rc;
+        }
+        ans = ctl_json_parse(buf, len, err, errlen);
+        xhv_free(buf);
+        buf = NULL;
+        if (!ans)
+            return -EPROTO;
+        if (!progress || !json_object_object_get_ex(ans, "progress", &p))
+            break;
+        progress(p, opaque);
+        json_object_put(ans);
+        ans = NULL;
     }
-    ans = ctl_json_parse(buf, len, err, errlen);
-    xhv_free(buf);
-    if (!ans)
-        return -EPROTO;
     rc = parse_answer(ans, result, err, errlen);
     json_object_put(ans);
     return rc;
+}
+
+int ctl_call(int fd, const char *cmd, struct json_object *args,
+             struct json_object **result, char *err, size_t errlen)
+{
+    return ctl_call_progress(fd, cmd, args, NULL, NULL, result, err, errlen);
 }

@@ -96,5 +96,12 @@ int ctl_connect(const char *rundir, int *fd, char *err, size_t errlen);
  */
 int ctl_call(int fd, const char *cmd, struct json_object *args,
              struct json_object **result, char *err, size_t errlen);
+/* The same, for a request that may send progress frames before its
+ * answer ({"progress": {...}}): progress is called with each one's
+ * object (borrowed). */
+typedef void (*ctl_progress_fn)(struct json_object *progress, void *opaque);
+int ctl_call_progress(int fd, const char *cmd, struct json_object *args,
+                      ctl_progress_fn progress, void *opaque,
+                      struct json_object **result, char *err, size_t errlen);
 
 #endif /* XHV_CTL_CTL_H */

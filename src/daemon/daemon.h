@@ -142,6 +142,10 @@ int server_run(const char *rundir, int ready_fd);
 int server_listen_fd(void);
 /* The connection whose request is being handled, or -1. */
 int server_current_client_fd(void);
+/* Writes one extra frame to that connection before its answer (a
+ * migration's progress, docs/control-protocol.md), with the answer's
+ * bounded wait. */
+int server_send_frame(const char *text, size_t len);
 
 /* cmd_migrate.c: save, restore, migrate (docs/migration.md) */
 int cmd_save(struct json_object *, struct json_object **, char *, size_t);

@@ -163,6 +163,18 @@ static int send_answer(struct client *c, const char *text, size_t len)
     return rc ? rc : send_all(c->fd, text, len);
 }
 
+int server_send_frame(const char *text, size_t len)
+{
+    uint8_t hdr[4];
+    int rc;
+
+    if (current_client_fd < 0)
+        return -ENOTCONN;
+    ctl_frame_hdr(hdr, (uint32_t)len);
+    rc = send_all(current_client_fd, (const char *)hdr, sizeof(hdr));
+    return rc ? rc : send_all(current_client_fd, text, len);
+}
+
 static void send_error_and_drop(struct client *c, const char *text)
 {
     send_answer(c, text, strlen(text));

@@ -33,6 +33,20 @@
  * event channels, a dying domain. Changes nothing. */
 int migrate_check(struct domain *d, char *err, size_t errlen);
 
+/* One round of one domain, as it ends (for `xhv migrate`'s progress). */
+struct migrate_progress {
+    uint32_t domid;
+    unsigned int round;       /* 1-based, the final round included */
+    bool final;               /* sent while the group was parked */
+    uint64_t pages;           /* sent in this round (changed since sent) */
+    uint64_t bytes;           /* stream bytes of this round */
+    uint64_t total_bytes;     /* stream bytes so far, all domains */
+    uint64_t round_ns;        /* time the round took */
+    uint64_t rate_bps;        /* bytes/s over this round */
+    uint64_t dirty_pps;       /* pages/s changed during the last round */
+    uint64_t est_downtime_ns; /* a final round like this one: round_ns */
+};
+
 struct migrate_opts {
     bool live;                /* iterative pre-copy before the pause */
     uint64_t max_downtime_ns; /* stop iterating once the rest fits */
@@ -41,6 +55,10 @@ struct migrate_opts {
      * `xhv list -l`), or NULL; the returned string stays the caller's. */
     const char *(*config_of)(uint32_t domid, void *opaque);
     void *config_opaque;
+    /* Called after each round, or NULL. A report only: it cannot fail
+     * the migration. */
+    void (*progress)(const struct migrate_progress *p, void *opaque);
+    void *progress_opaque;
 };
 
 struct migrate_dom_stats {

@@ -491,6 +491,38 @@ static int park_group(struct domain **doms, unsigned int n, bool *parked,
     return rc;
 }
 
+/* Reports a round that just ended. The dirty rate is the pages this
+ * round found changed over the time since the previous round began (the
+ * window in which they changed); unknown (0) for a domain's first round. */
+static void report(const struct migrate_opts *o, const struct domain *d,
+                   const struct migrate_dom_stats *s, bool final,
+                   uint64_t bytes, uint64_t total, uint64_t dt,
+                   uint64_t window_ns)
+{
+    struct migrate_progress p = {
+        .domid = d->domid,
+        .round = s->rounds,
+        .final = final,
+        .pages = s->pages[s->rounds - 1],
+        .bytes = bytes,
+        .total_bytes = total,
+        .round_ns = dt,
+    };
+
+    if (!o->progress)
+        return;
+    if (dt)
+        p.rate_bps = bytes * 1000000000ULL / dt;
+    if (window_ns && s->rounds > 1)
+        p.dirty_pps = p.pages * 1000000000ULL / window_ns;
+    /* Every round, the final one too, reads all of guest memory to find
+     * what changed, so a final round that finds as much as this one takes
+     * about as long as this one did: that is the downtime if we paused
+     * now and the guest kept dirtying at this pace. */
+    p.est_downtime_ns = dt;
+    o->progress(&p, o->progress_opaque);
+}
+
 static int save_one(struct domain **doms, unsigned int n, unsigned int i,
                     struct mig_writer *w, const struct migrate_opts *o,
                     struct migrate_stats *st, struct batch *b, bool *parked)
@@ -498,7 +530,7 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
     struct domain *d = doms[i];
     struct migrate_dom_stats *s = &st->dom[i];
     struct pages p = {0};
-    uint64_t t0, dt, bytes0, sent, rate = 0;
+    uint64_t t0, dt, bytes0, sent, rate = 0, prev_t0 = 0;
     int rc;
 
     s->domid = d->domid;
@@ -518,6 +550,9 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
         s->pages[s->rounds++] = sent;
         if (rc)
             break;
+        report(o, d, s, false, w->bytes - bytes0, w->bytes, dt,
+               prev_t0 ? t0 + dt - prev_t0 : 0);
+        prev_t0 = t0;
         /* Bytes per ms over this round; the next round's pages would take
          * about sent * 4 KiB / rate, and the final one no more if the
          * guest dirties no faster: stop once that fits. */
@@ -531,8 +566,14 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
     if (!rc)
         rc = park_group(doms, n, parked, st);
     if (!rc) {
+        t0 = mono_ns();
+        bytes0 = w->bytes;
         rc = send_round(d, w, &p, b, &sent, &s->zero_pages);
+        dt = mono_ns() - t0;
         s->pages[s->rounds++] = sent;
+        if (!rc)
+            report(o, d, s, true, w->bytes - bytes0, w->bytes, dt,
+                   prev_t0 ? t0 + dt - prev_t0 : 0);
     }
     if (!rc)
         rc = write_state(w, d);
