@@ -158,6 +158,8 @@ int cmd_migrate_receive(struct json_object *, struct json_object **, char *,
 int cmd_live_update(struct json_object *, struct json_object **, char *,
                     size_t);
 int lu_new_main(int sock, const struct daemon_opts *o);
+/* Lets live update carry each domain's configuration (domcfg). */
+void daemon_lu_hooks_init(void);
 /* Writes this process's pid into the (locked) pidfile fd. */
 void daemon_write_pid(int fd);
 /* lu_exec.c: the new image of an exec-mode update (--lu-exec-fd). */

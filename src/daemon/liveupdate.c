@@ -612,3 +612,40 @@ int cmd_live_update(struct json_object *args, struct json_object **result,
         rc = transfer(&req, r, err, errlen);
     return cmd_finish(r, rc, result);
 }
+
+/* ---- domain configurations across an update ------------------------------ */
+
+static const char *config_get(uint32_t domid, void *opaque)
+{
+    struct json_object *cfg = domcfg_get(domid);
+
+    (void)opaque;
+    return cfg ? json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN)
+               : NULL;
+}
+
+static int config_put(uint32_t domid, const char *text, size_t len,
+                      void *opaque)
+{
+    struct json_object *cfg;
+    char err[128];
+    int rc;
+
+    (void)opaque;
+    cfg = ctl_json_parse(text, len, err, sizeof(err));
+    if (!cfg || !json_object_is_type(cfg, json_type_object)) {
+        json_object_put(cfg);
+        return -EINVAL;
+    }
+    rc = domcfg_remember(domid, cfg);
+    json_object_put(cfg); /* domcfg holds its own reference */
+    return rc;
+}
+
+void daemon_lu_hooks_init(void)
+{
+    static const struct lu_config_hooks hooks = {.get = config_get,
+                                                 .put = config_put};
+
+    lu_set_config_hooks(&hooks);
+}

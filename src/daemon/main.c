@@ -333,6 +333,7 @@ int main(int argc, char **argv)
     if (parse_opts(argc, argv, &xhvd.opts))
         return 2;
     find_self(argv[0]);
+    daemon_lu_hooks_init();
     log_set_stderr_level(xhvd.opts.log_level);
     if (fault_arm_from_env()) {
         fprintf(stderr, "xhvd: XHV_FAULT must be SITE:N or SITE:N+\n");

@@ -39,6 +39,19 @@ struct lu_image {
     uint32_t crc;
 };
 
+/*
+ * The toolstack's configuration of each domain (xhvd's, for restarts and
+ * `xhv list -l`) rides along as an optional DOMCFG record: get gives a
+ * domain's config as text (or NULL), put takes a restored domain's (a
+ * non-zero return refuses the stream). Set once by xhvd at start.
+ */
+struct lu_config_hooks {
+    const char *(*get)(uint32_t domid, void *opaque);
+    int (*put)(uint32_t domid, const char *text, size_t len, void *opaque);
+    void *opaque;
+};
+void lu_set_config_hooks(const struct lu_config_hooks *h);
+
 /* Per-phase times, ns, as `xhv live-update` prints them. */
 struct lu_times {
     uint64_t prepare, pause, write, handover, parse, rebuild, resume;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Live update, inside src/liveupdate/: the grant-table part of the
- * stream (gnttab.c), which save.c and restore.c call.
+ * stream (gnttab.c), which save.c and restore.c call, and the config
+ * hooks shared by both.
  */
 #ifndef XHV_LIVEUPDATE_PRIVATE_H
 #define XHV_LIVEUPDATE_PRIVATE_H
@@ -31,5 +32,8 @@ int lu_gnttab_stash(uint16_t domid, const struct lu_maptrack_entry *e,
 int lu_gnttab_table_check(struct domain *d, char *err, size_t errlen);
 int lu_gnttab_link(struct domain *(*lookup)(uint32_t domid), char *err,
                    size_t errlen);
+
+/* New side: hands a DOMCFG record to the config hooks (save.c). */
+int lu_config_put(uint32_t domid, const char *text, size_t len);
 
 #endif /* XHV_LIVEUPDATE_PRIVATE_H */

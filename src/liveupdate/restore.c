@@ -431,6 +431,21 @@ static int on_maptrack(void *opaque, uint16_t domid,
     return lu_gnttab_stash(domid, e, n);
 }
 
+static int on_domcfg(void *opaque, uint16_t domid, const char *text,
+                     uint32_t len)
+{
+    struct rdom *rd = find(domid);
+    int rc;
+
+    (void)opaque;
+    if (!rd)
+        return -EINVAL;
+    rc = lu_config_put(domid, text, len);
+    return rc ? fail(rc, "d%u: its configuration is refused: %s", domid,
+                     strerror(-rc))
+              : 0;
+}
+
 static struct domain *lookup(uint32_t domid)
 {
     struct rdom *rd = domid <= UINT16_MAX ? find((uint16_t)domid) : NULL;
@@ -482,6 +497,7 @@ int lu_restore(unsigned int part, const uint64_t *mfns, size_t nr, uint64_t len,
         .vcpu = on_vcpu,
         .evtchn_ports = on_ports,
         .console = on_console,
+        .domcfg = on_domcfg,
         .gnttab = on_gnttab,
         .maptrack = on_maptrack,
     };

@@ -441,12 +441,41 @@ static int write_memory(struct lu_writer *w, struct domain **doms,
     return rc;
 }
 
+static struct lu_config_hooks config_hooks;
+
+void lu_set_config_hooks(const struct lu_config_hooks *h)
+{
+    config_hooks = *h;
+}
+
+/* The restore side reads these through lu_config_put(). */
+int lu_config_put(uint32_t domid, const char *text, size_t len)
+{
+    return config_hooks.put
+               ? config_hooks.put(domid, text, len, config_hooks.opaque)
+               : 0;
+}
+
+static int write_domcfg(struct lu_writer *w, struct domain *d)
+{
+    const char *text = config_hooks.get
+                           ? config_hooks.get(d->domid, config_hooks.opaque)
+                           : NULL;
+
+    if (!text)
+        return 0;
+    return lu_write_domcfg(w, (uint16_t)d->domid, text,
+                           (uint32_t)strnlen(text, LU_DOMCFG_MAX + 1));
+}
+
 static int write_state(struct lu_writer *w, struct domain *d)
 {
     unsigned int i;
     int rc;
 
-    rc = write_hvm_params(w, d);
+    rc = write_domcfg(w, d);
+    if (!rc)
+        rc = write_hvm_params(w, d);
     for (i = 0; !rc && i < d->nr_vcpus; i++)
         rc = write_vcpu(w, d->vcpus[i]);
     if (!rc)

@@ -510,6 +510,27 @@ out:
     return rc;
 }
 
+static int check_domcfg(struct lu_reader *r, const struct lu_rec *rec)
+{
+    const struct lu_rec_domcfg *c = rec->body;
+    struct lu_dom *d;
+    int rc = -EINVAL;
+
+    if (rec->len < sizeof(*c) || c->_pad || c->len > LU_DOMCFG_MAX ||
+        rec->len != sizeof(*c) + c->len) {
+        lu_fail(r, rc, rec, "length %u does not match len", rec->len);
+        goto out;
+    }
+    rc = need_dom(r, rec, c->domid, &d);
+    if (!rc && d->has_domcfg)
+        rc =
+            lu_fail(r, -EINVAL, rec, "a second config for domain %u", c->domid);
+    if (!rc)
+        d->has_domcfg = true;
+out:
+    return rc;
+}
+
 static int check_gnttab(struct lu_reader *r, const struct lu_rec *rec)
 {
     const struct lu_rec_gnttab *g = rec->body;
@@ -587,6 +608,8 @@ int lu_rec_check(struct lu_reader *r, const struct lu_rec *rec)
         return check_gnttab(r, rec);
     case LU_REC_MAPTRACK:
         return check_maptrack(r, rec);
+    case LU_REC_DOMCFG:
+        return check_domcfg(r, rec);
     case LU_REC_END:
         return rec->len ? lu_fail(r, -EINVAL, rec, "END must be empty") : 0;
     default:

@@ -30,6 +30,7 @@ static const struct {
     {LU_REC_CONSOLE, "CONSOLE"},
     {LU_REC_GNTTAB, "GNTTAB"},
     {LU_REC_MAPTRACK, "MAPTRACK"},
+    {LU_REC_DOMCFG, "DOMCFG"},
 };
 
 const char *lu_record_name(uint32_t type)
@@ -162,6 +163,17 @@ int lu_write_gnttab(struct lu_writer *w, const struct lu_rec_gnttab *g)
     return write_one(w, LU_REC_GNTTAB, g, sizeof(*g));
 }
 
+int lu_write_domcfg(struct lu_writer *w, uint16_t domid, const char *text,
+                    uint32_t len)
+{
+    struct lu_rec_domcfg c = {.domid = domid, .len = len};
+    struct lu_iov iov[2] = {{&c, sizeof(c)}, {text, len}};
+
+    if (len > LU_DOMCFG_MAX)
+        return -EFBIG;
+    return lu_record_write(w, LU_REC_DOMCFG, iov, 2);
+}
+
 int lu_write_maptrack(struct lu_writer *w, uint16_t domid,
                       const struct lu_maptrack_entry *e, size_t n)
 {
@@ -256,6 +268,12 @@ int lu_rec_apply(const struct lu_rec *rec, const struct lu_apply_ops *ops,
     case LU_REC_MAPTRACK:
         if (ops->maptrack)
             rc = ops->maptrack(opaque, domid, e, n);
+        break;
+    case LU_REC_DOMCFG:
+        if (ops->domcfg)
+            rc = ops->domcfg(opaque, ((const struct lu_rec_domcfg *)b)->domid,
+                             (const char *)b + sizeof(struct lu_rec_domcfg),
+                             ((const struct lu_rec_domcfg *)b)->len);
         break;
     case LU_REC_END:
         if (ops->end)

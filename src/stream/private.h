@@ -27,7 +27,7 @@ struct lu_rec {
 struct lu_dom {
     uint16_t domid;
     uint8_t backend;
-    bool has_fifo, has_gnttab, has_console;
+    bool has_fifo, has_gnttab, has_console, has_domcfg;
     uint32_t nr_vcpus;
     uint32_t max_ports;
     uint32_t max_grant_frames;

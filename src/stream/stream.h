@@ -87,6 +87,8 @@ int lu_write_console(struct lu_writer *w, uint16_t domid,
                      uint64_t total_written, const void *ring,
                      uint32_t ring_len);
 int lu_write_gnttab(struct lu_writer *w, const struct lu_rec_gnttab *g);
+int lu_write_domcfg(struct lu_writer *w, uint16_t domid, const char *text,
+                    uint32_t len);
 int lu_write_maptrack(struct lu_writer *w, uint16_t domid,
                       const struct lu_maptrack_entry *e, size_t n);
 int lu_write_end(struct lu_writer *w);
@@ -156,6 +158,8 @@ struct lu_apply_ops {
     int (*gnttab)(void *opaque, const struct lu_rec_gnttab *g);
     int (*maptrack)(void *opaque, uint16_t domid,
                     const struct lu_maptrack_entry *e, uint32_t n);
+    /* text is not NUL-terminated. */
+    int (*domcfg)(void *opaque, uint16_t domid, const char *text, uint32_t len);
     int (*end)(void *opaque);
 };
 

@@ -122,6 +122,8 @@ for g in mc echo ping; do
 done
 x evtchn ping
 like "$OUT" 'interdomain +d[0-9]+:1' "ping's channel to echo is still bound"
+x list -l mc
+like "$OUT" '"kernel": *"memcheck"' "mc's configuration came along (list -l, restarts)"
 
 kill -0 "$follow_pid" 2>/dev/null
 ok $? "the console follower attached before the updates is still attached"

@@ -39,7 +39,7 @@ _Static_assert(sizeof(struct lu_rec_hdr) == 8, "lu_rec_hdr size");
 /*
  * Record types. END keeps Xen's number (0) so a migration-stream tool can
  * still find the end; the rest live in xhv's range 0x0001xxxx.
- * 0x0001000c..0x000100ff and 0x8001000c..0x800100ff are reserved for
+ * 0x0001000d..0x000100ff and 0x8001000d..0x800100ff are reserved for
  * future live-update records.
  */
 #define LU_REC_END         0x00000000u /* last; empty body */
@@ -54,6 +54,7 @@ _Static_assert(sizeof(struct lu_rec_hdr) == 8, "lu_rec_hdr size");
 #define LU_REC_CONSOLE     0x80010009u /* console ring (optional) */
 #define LU_REC_GNTTAB      0x8001000au /* grant table shape (optional) */
 #define LU_REC_MAPTRACK    0x8001000bu /* grant maptrack (optional) */
+#define LU_REC_DOMCFG      0x8001000cu /* toolstack config (optional) */
 
 /* Every domid on the wire is 16 bits, as in Xen. Guest domids are below
  * LU_DOMID_FIRST_RESERVED (Xen's DOMID_FIRST_RESERVED). */
@@ -397,6 +398,21 @@ struct lu_maptrack_entry {
     uint64_t gfn;     /* where it is mapped in the mapping domain */
 };
 _Static_assert(sizeof(struct lu_maptrack_entry) == 24, "lu_maptrack_entry");
+
+/* ---- LU_REC_DOMCFG (optional): struct, then text[len] -------------------- */
+/*
+ * The configuration the toolstack created the domain from (xhvd keeps it
+ * for restarts and `xhv list -l`), as JSON text: self-describing, so it
+ * is no internal struct. A reader without use for it skips it.
+ */
+#define LU_DOMCFG_MAX 65536u
+
+struct lu_rec_domcfg {
+    uint16_t domid;
+    uint16_t _pad; /* zero */
+    uint32_t len;  /* bytes of text that follow; no NUL */
+};
+_Static_assert(sizeof(struct lu_rec_domcfg) == 8, "lu_rec_domcfg size");
 
 /* ---- Hand-over descriptor ---------------------------------------------- */
 /*

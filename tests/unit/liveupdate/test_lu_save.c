@@ -52,7 +52,7 @@ static const struct lu_save_info si = {.generation = 3, .scratch_half = 0};
 
 /* What the stream says, as the new xhvd would learn it. */
 struct seen {
-    unsigned int domains, ports, vcpus, consoles;
+    unsigned int domains, ports, vcpus, consoles, configs;
     uint64_t ram_pages, extra_pages, extents;
 };
 
@@ -120,9 +120,25 @@ static int on_console(void *o, const struct lu_rec_console *c, const void *r)
     return 0;
 }
 
+static int on_domcfg(void *o, uint16_t domid, const char *text, uint32_t len)
+{
+    struct seen *s = o;
+
+    if (domid == da->domid && len == 5 && memcmp(text, "{\"a\"}", 5) == 0)
+        s->configs++;
+    return 0;
+}
+
+static const char *config_get(uint32_t domid, void *opaque)
+{
+    (void)opaque;
+    return domid == da->domid ? "{\"a\"}" : NULL;
+}
+
 static void read_back(struct lu_image *img, struct seen *s)
 {
     static const struct lu_apply_ops ops = {
+        .domcfg = on_domcfg,
         .domain = on_domain,
         .page_ranges = on_ranges,
         .p2m = on_p2m,
@@ -152,10 +168,12 @@ static void test_save_all(void **state)
     char err[256] = "";
 
     (void)state;
+    lu_set_config_hooks(&(struct lu_config_hooks){.get = config_get});
     assert_int_equal(lu_check(err, sizeof(err)), 0);
     assert_int_equal(
         lu_save(&si, LU_SAVE_MEMORY | LU_SAVE_STATE, &img, err, sizeof(err)),
         0);
+    lu_set_config_hooks(&(struct lu_config_hooks){0});
     read_back(&img, &s);
     assert_int_equal(s.domains, 2);
     assert_int_equal(s.ram_pages, (8 + 4) << 8);
@@ -164,6 +182,7 @@ static void test_save_all(void **state)
     assert_int_equal(s.vcpus, 3);
     assert_int_equal(s.ports, 2); /* both ends of the channel */
     assert_int_equal(s.consoles, 1);
+    assert_int_equal(s.configs, 1); /* the toolstack's config, for one */
     /* The record pages belong to the LU owner, outside scratch. */
     assert_true(img.nr >= 1);
     assert_false(mfn_in_scratch(img.mfns[0]));
