@@ -256,3 +256,19 @@ void mm_scratch_own_half(mfn_t *start, uint64_t *nr)
     *start = machine.own_start;
     *nr = machine.own_nr;
 }
+
+int mm_populate_frame_table(void)
+{
+    uint8_t *p = (uint8_t *)machine.frame_table;
+    uint64_t off;
+
+    if (!p)
+        return -EINVAL;
+    if (madvise(p, machine.frame_table_bytes, MADV_POPULATE_WRITE) == 0)
+        return 0;
+    /* Older kernels: one write per page does the same. Zero is what an
+     * untouched entry reads as (unmanaged), so nothing changes. */
+    for (off = 0; off < machine.frame_table_bytes; off += PAGE_SIZE)
+        __atomic_fetch_or(&p[off], 0, __ATOMIC_RELAXED);
+    return 0;
+}

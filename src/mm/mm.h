@@ -191,6 +191,10 @@ bool mfn_in_scratch(mfn_t mfn);
 void mm_heap_complete(void);
 /* The scratch half this generation reserves for the next one. */
 void mm_scratch_other_half(mfn_t *start, uint64_t *nr);
+/* Faults the whole frame table in now (live update's new xhvd, before
+ * the blackout): otherwise the first touch of each 2 MiB of it, marking
+ * the record pages in use, zero-fills a huge page inside the blackout. */
+int mm_populate_frame_table(void);
 /* The half this generation's xenheap may use. */
 void mm_scratch_own_half(mfn_t *start, uint64_t *nr);
 
