@@ -202,7 +202,12 @@ static int domain_build(struct domain *d)
     return populate_ram(d);
 }
 
-int domain_create(const struct domain_params *p, struct domain **out)
+/*
+ * A new domain's shell, listed under domid (0: a fresh id) and owning
+ * nothing yet, or -errno with nothing left behind.
+ */
+static int domain_alloc(const struct domain_params *p, uint32_t domid,
+                        struct domain **out)
 {
     struct domain *d;
     int rc;
@@ -227,7 +232,7 @@ int domain_create(const struct domain_params *p, struct domain **out)
     d->overhead_bytes = sizeof(*d);
     list_init(&d->link);
 
-    rc = domlist_insert(d);
+    rc = domid ? domlist_insert_id(d, domid) : domlist_insert(d);
     if (rc) {
         evtchn_domain_fini(&d->evtchn);
         pthread_cond_destroy(&d->shutdown_cond);
@@ -236,6 +241,18 @@ int domain_create(const struct domain_params *p, struct domain **out)
         return rc;
     }
     mm_owner_init(&d->mm, d->domid, p->max_pages);
+    *out = d;
+    return 0;
+}
+
+int domain_create(const struct domain_params *p, struct domain **out)
+{
+    struct domain *d;
+    int rc;
+
+    rc = domain_alloc(p, 0, &d);
+    if (rc)
+        return rc;
     rc = domain_build(d);
     if (rc) {
         log_warn("domain", "d%u: creation failed: %s", d->domid, strerror(-rc));
@@ -255,34 +272,11 @@ int domain_lu_create(const struct domain_params *p, uint32_t domid,
     struct domain *d;
     int rc;
 
-    rc = check_params(p);
+    if (domid == 0)
+        return -EINVAL;
+    rc = domain_alloc(p, domid, &d);
     if (rc)
         return rc;
-    d = xhv_calloc(1, sizeof(*d));
-    if (!d)
-        return -ENOMEM;
-    pthread_mutex_init(&d->lock, NULL);
-    pthread_cond_init(&d->shutdown_cond, NULL);
-    evtchn_domain_init(&d->evtchn);
-    d->params = *p;
-    strcpy(d->name, p->name);
-    d->refcnt = 1;
-    d->state = DOMAIN_CREATED;
-    d->pause_count = 1;
-    d->shutdown_reason = SHUTDOWN_NONE;
-    d->shared_info.gfn = INVALID_GFN;
-    d->created_ns = now_ns();
-    d->overhead_bytes = sizeof(*d);
-    list_init(&d->link);
-    rc = domlist_insert_id(d, domid);
-    if (rc) {
-        evtchn_domain_fini(&d->evtchn);
-        pthread_cond_destroy(&d->shutdown_cond);
-        pthread_mutex_destroy(&d->lock);
-        xhv_free(d);
-        return rc;
-    }
-    mm_owner_init(&d->mm, d->domid, p->max_pages);
     rc = domain_console_init(d);
     /* An empty table: its frames come back with domain_lu_adopt(). */
     if (!rc)

@@ -296,6 +296,10 @@ void vcpus_destroy(struct domain *d);
 /* Points v->vcpu_info back at its default, giving up a registered page
  * (Xen's unmap of the vcpu_info area). Domain lock held. */
 void vcpu_info_reset(struct vcpu *v);
+/* Live update and restore: v's vcpu_info is at offset in the page at gfn,
+ * whose contents already are a vcpu_info (nothing is copied or set); a
+ * general and a writable type reference are taken on it. */
+int vcpu_info_adopt(struct vcpu *v, gfn_t gfn, uint32_t offset);
 /*
  * Arms or stops v's timers from what the guest set (singleshot_*,
  * periodic_ns): nothing is armed once the domain is dying. now is the

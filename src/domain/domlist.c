@@ -84,25 +84,29 @@ static int alloc_domid(uint32_t *out)
     return -ENOSPC;
 }
 
-int domlist_insert(struct domain *d)
+/* Links d in domid order; domlist_lock held. */
+static void link_sorted(struct domain *d)
 {
     struct list_head *pos;
-    int rc;
 
-    pthread_mutex_lock(&domlist_lock);
-    if (find_name(d->name)) {
-        rc = -EEXIST;
-        goto out;
-    }
-    rc = alloc_domid(&d->domid);
-    if (rc)
-        goto out;
     list_for_each(pos,
                   &domlist) if (list_entry(pos, struct domain, link)->domid >
                                 d->domid) break;
     list_add_tail(&d->link, pos);
     nr_domains++;
-out:
+}
+
+int domlist_insert(struct domain *d)
+{
+    int rc;
+
+    pthread_mutex_lock(&domlist_lock);
+    if (find_name(d->name))
+        rc = -EEXIST;
+    else
+        rc = alloc_domid(&d->domid);
+    if (!rc)
+        link_sorted(d);
     pthread_mutex_unlock(&domlist_lock);
     return rc;
 }
@@ -110,7 +114,6 @@ out:
 /* Live update: d comes back under the id it had in the old xhvd. */
 int domlist_insert_id(struct domain *d, uint32_t domid)
 {
-    struct list_head *pos;
     int rc = 0;
 
     if (domid == 0 || domid > DOMID_MAX_NORMAL)
@@ -118,17 +121,12 @@ int domlist_insert_id(struct domain *d, uint32_t domid)
     pthread_mutex_lock(&domlist_lock);
     if (find_name(d->name) || find_id(domid)) {
         rc = -EEXIST;
-        goto out;
+    } else {
+        d->domid = domid;
+        if (next_domid <= domid)
+            next_domid = domid + 1;
+        link_sorted(d);
     }
-    d->domid = domid;
-    if (next_domid <= domid)
-        next_domid = domid + 1;
-    list_for_each(pos,
-                  &domlist) if (list_entry(pos, struct domain, link)->domid >
-                                d->domid) break;
-    list_add_tail(&d->link, pos);
-    nr_domains++;
-out:
     pthread_mutex_unlock(&domlist_lock);
     return rc;
 }

@@ -178,3 +178,30 @@ void vcpus_destroy(struct domain *d)
     d->vcpus = NULL;
     d->nr_vcpus = 0;
 }
+
+int vcpu_info_adopt(struct vcpu *v, gfn_t gfn, uint32_t offset)
+{
+    struct domain *d = v->domain;
+    struct page_info *pg;
+    mfn_t mfn;
+    int rc;
+
+    if (gfn >= P2M_MAX_GFN || offset + sizeof(struct xen_vcpu_info) > PAGE_SIZE)
+        return -EINVAL;
+    rc = p2m_lookup(&d->p2m, gfn, &mfn, NULL);
+    if (rc)
+        return rc;
+    pg = mfn_to_page(mfn);
+    rc = get_page_and_type(pg, &d->mm, PGT_writable_page);
+    if (rc)
+        return rc;
+    /* Guest memory as it is: the vcpu_info it holds, bits and all. */
+    domain_lock(d);
+    evtchn_lock(&d->evtchn);
+    v->vcpu_info =
+        (struct xen_vcpu_info *)((uint8_t *)mfn_to_virt(mfn) + offset);
+    v->vcpu_info_page = pg;
+    evtchn_unlock(&d->evtchn);
+    domain_unlock(d);
+    return 0;
+}

@@ -301,33 +301,6 @@ static int on_hvm_params(void *opaque, uint16_t domid,
     return 0;
 }
 
-static int restore_vcpu_info(struct vcpu *v, uint64_t gfn, uint32_t offset)
-{
-    struct domain *d = v->domain;
-    struct page_info *pg;
-    mfn_t mfn;
-    int rc;
-
-    if (offset + sizeof(struct xen_vcpu_info) > PAGE_SIZE)
-        return -EINVAL;
-    rc = p2m_lookup(&d->p2m, gfn, &mfn, NULL);
-    if (rc)
-        return rc;
-    pg = mfn_to_page(mfn);
-    rc = get_page_and_type(pg, &d->mm, PGT_writable_page);
-    if (rc)
-        return rc;
-    /* Guest memory as it is: the old xhvd's vcpu_info, bits and all. */
-    domain_lock(d);
-    evtchn_lock(&d->evtchn);
-    v->vcpu_info =
-        (struct xen_vcpu_info *)((uint8_t *)mfn_to_virt(mfn) + offset);
-    v->vcpu_info_page = pg;
-    evtchn_unlock(&d->evtchn);
-    domain_unlock(d);
-    return 0;
-}
-
 static int on_vcpu(void *opaque, const struct lu_rec_vcpu *r, const void *blob)
 {
     struct rdom *rd = find(r->domid);
@@ -357,7 +330,7 @@ static int on_vcpu(void *opaque, const struct lu_rec_vcpu *r, const void *blob)
     v->singleshot_armed = r->singleshot_armed;
     domain_unlock(rd->d);
     if (r->vcpu_info_gfn != LU_GFN_NONE) {
-        rc = restore_vcpu_info(v, r->vcpu_info_gfn, r->vcpu_info_offset);
+        rc = vcpu_info_adopt(v, r->vcpu_info_gfn, r->vcpu_info_offset);
         if (rc)
             return fail(rc, "d%u v%u: vcpu_info at gfn %#llx: %s", r->domid,
                         r->vcpu_id, (unsigned long long)r->vcpu_info_gfn,

@@ -262,30 +262,6 @@ static int on_grant_frame(struct rdom *rd, const struct mig_item *it, char *err,
     return 0;
 }
 
-static int vcpu_info_at(struct vcpu *v, gfn_t gfn, uint32_t offset)
-{
-    struct domain *d = v->domain;
-    struct page_info *pg;
-    mfn_t mfn;
-    int rc;
-
-    rc = p2m_lookup(&d->p2m, gfn, &mfn, NULL);
-    if (rc)
-        return rc;
-    pg = mfn_to_page(mfn);
-    rc = get_page_and_type(pg, &d->mm, PGT_writable_page);
-    if (rc)
-        return rc;
-    domain_lock(d);
-    evtchn_lock(&d->evtchn);
-    v->vcpu_info =
-        (struct xen_vcpu_info *)((uint8_t *)mfn_to_virt(mfn) + offset);
-    v->vcpu_info_page = pg;
-    evtchn_unlock(&d->evtchn);
-    domain_unlock(d);
-    return 0;
-}
-
 static int on_vcpu(struct rdom *rd, const struct mig_item *it, char *err,
                    size_t errlen)
 {
@@ -307,9 +283,7 @@ static int on_vcpu(struct rdom *rd, const struct mig_item *it, char *err,
     v->singleshot_armed = r->singleshot_armed;
     domain_unlock(rd->d);
     if (r->vcpu_info_gfn != MIG_GFN_NONE) {
-        rc = r->vcpu_info_gfn < P2M_MAX_GFN
-                 ? vcpu_info_at(v, r->vcpu_info_gfn, r->vcpu_info_offset)
-                 : -EINVAL;
+        rc = vcpu_info_adopt(v, r->vcpu_info_gfn, r->vcpu_info_offset);
         if (rc)
             return say(err, errlen, rc,
                        "record %u (XHV_VCPU): v%u's vcpu_info at gfn %#llx: "
