@@ -72,6 +72,11 @@ static int park_all(struct domain ***doms, unsigned int *n, char *err,
         snprintf(err, errlen, "cannot list domains: %s", strerror(-rc));
         return rc;
     }
+    /* Every domain is told first, then waited for: the blackout's pause
+     * is the slowest vCPU's, not the sum of them all. */
+    for (i = 0; i < *n; i++)
+        if (sim_domain_is((*doms)[i]))
+            sim_domain_hold((*doms)[i]);
     for (i = 0; i < *n; i++) {
         if (!sim_domain_is((*doms)[i]))
             continue;
@@ -79,10 +84,11 @@ static int park_all(struct domain ***doms, unsigned int *n, char *err,
         if (rc) {
             snprintf(err, errlen, "d%u did not stop within %d ms",
                      (*doms)[i]->domid, PARK_TIMEOUT_MS);
-            while (i--)
+            /* Every one was told to stop: every one goes on. */
+            for (i = 0; i < *n; i++) {
                 sim_domain_unpark((*doms)[i]);
-            for (i = 0; i < *n; i++)
                 put_domain((*doms)[i]);
+            }
             xhv_free(*doms);
             *doms = NULL;
             *n = 0;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,9 +141,11 @@ static int recv_descriptor(int sock, uint32_t type, uint8_t *buf, size_t size,
     if (when) {
         uint64_t until = mono_ns() + SPIN_NS;
 
-        do
-            n = recv(sock, buf, size, MSG_DONTWAIT);
-        while (n < 0 && errno == EAGAIN && mono_ns() < until);
+        /* Yielding: the old xhvd's vCPU threads are parking meanwhile,
+         * and on a small host they need the CPU this loop would hold. */
+        while ((n = recv(sock, buf, size, MSG_DONTWAIT)) < 0 &&
+               errno == EAGAIN && mono_ns() < until)
+            sched_yield();
     }
     if (n < 0 && (!when || errno == EAGAIN)) {
         rc = wait_readable(sock, HANDOVER_WAIT_MS);

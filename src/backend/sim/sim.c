@@ -365,6 +365,8 @@ void sim_domain_hold(struct domain *d)
         return;
     pthread_mutex_lock(&s->lock);
     s->park = true;
+    /* Idle vCPUs wake to see it. */
+    pthread_cond_broadcast(&s->upcall_cond);
     pthread_mutex_unlock(&s->lock);
 }
 

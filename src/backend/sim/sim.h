@@ -89,8 +89,9 @@ struct sim_start_info {
  */
 int sim_domain_park(struct domain *d, int timeout_ms);
 void sim_domain_unpark(struct domain *d);
-/* Parks without waiting: vCPUs started afterwards stop at their first
- * checkpoint (live update starts them early, to resume them fast). */
+/* Parks without waiting: running vCPUs stop at their next checkpoint,
+ * vCPUs started afterwards at their first (live update starts them
+ * early, to resume them fast); sim_domain_park() then waits for them. */
 void sim_domain_hold(struct domain *d);
 bool sim_domain_is(const struct domain *d);
 /* The program vCPU 0 runs, or "" for none. */
