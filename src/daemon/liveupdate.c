@@ -402,6 +402,10 @@ static int transfer_once(const struct lu_request *req, struct json_object *r,
     /* Everything that grows with RAM happens here, guests running. */
     if (!rc)
         rc = stage(&c, deadline, &mem, &gen, err, errlen);
+    /* The state part's pages too: the blackout then only fills them. A
+     * failure here only costs the blackout the allocations. */
+    if (!rc && lu_image_reserve(&img, &si, LU_SAVE_STATE, err, errlen))
+        err[0] = '\0';
     if (rc)
         goto fail_early;
     tp = mono_ns();
@@ -474,6 +478,7 @@ static int transfer_once(const struct lu_request *req, struct json_object *r,
 
 fail_early:
     child_kill(&c);
+    lu_image_release(&img);
     lu_image_release(&mem);
     log_warn("xhvd", "live update abandoned before the blackout: %s", err);
     return rc;

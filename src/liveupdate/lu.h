@@ -37,6 +37,8 @@ struct lu_image {
     size_t nr, cap;
     uint64_t len;
     uint32_t crc;
+    uint64_t *pool; /* pages reserved for the writer, not yet used */
+    size_t pool_n;
 };
 
 /*
@@ -87,6 +89,15 @@ int lu_check(char *err, size_t errlen);
 int lu_save(const struct lu_save_info *si, unsigned int parts,
             struct lu_image *img, char *err, size_t errlen);
 uint64_t lu_memory_gen(void);
+/*
+ * Before the blackout: reserves (and faults in) the record pages a
+ * lu_save() of parts would take now, plus a margin, so that the blackout
+ * only writes them. img must be zeroed first; lu_save() then uses it,
+ * and lu_image_release() frees what is left. On error what was reserved
+ * stays in img (lu_save allocates the rest as it goes).
+ */
+int lu_image_reserve(struct lu_image *img, const struct lu_save_info *si,
+                     unsigned int parts, char *err, size_t errlen);
 void lu_image_release(struct lu_image *img);
 
 /* What the daemon learns from lu_restore(). */

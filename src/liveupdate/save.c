@@ -44,6 +44,11 @@ static int next_page(void *opaque, void **page)
         img->mfns = m;
         img->cap = cap;
     }
+    if (img->pool_n) { /* reserved before the blackout */
+        img->mfns[img->nr] = img->pool[--img->pool_n];
+        *page = mfn_to_virt(img->mfns[img->nr++]);
+        return 0;
+    }
     rc = alloc_domheap_pages(
         &img->owner, 0, MEMF_extra(PAGE_KIND_LU_RECORD, img->nr & 0xfff), &pg);
     if (rc)
@@ -59,6 +64,9 @@ void lu_image_release(struct lu_image *img)
 
     for (i = 0; i < img->nr; i++)
         put_page_alloc_ref(mfn_to_page(img->mfns[i]));
+    for (i = 0; i < img->pool_n; i++)
+        put_page_alloc_ref(mfn_to_page(img->pool[i]));
+    xhv_free(img->pool);
     if (img->owner_ready) {
         mm_owner_set_dying(&img->owner);
         mm_owner_fini(&img->owner);
@@ -485,20 +493,15 @@ static int write_state(struct lu_writer *w, struct domain *d)
     return rc;
 }
 
-int lu_save(const struct lu_save_info *si, unsigned int parts,
-            struct lu_image *img, char *err, size_t errlen)
+/* The records of parts into w; the caller opens and closes w. */
+static int write_stream(struct lu_writer *w, const struct lu_save_info *si,
+                        unsigned int parts, char *err, size_t errlen)
 {
     struct domain **doms = NULL;
-    struct lu_writer *w = NULL;
     unsigned int i, n = 0;
     int rc;
 
-    memset(img, 0, sizeof(*img));
-    mm_owner_init(&img->owner, LU_DOMID_LU, 0);
-    img->owner_ready = true;
     rc = domlist_snapshot(&doms, &n);
-    if (!rc)
-        rc = lu_writer_open_pages(&w, next_page, img);
     if (!rc)
         rc = write_header(w, si);
     for (i = 0; !rc && i < n; i++)
@@ -511,6 +514,67 @@ int lu_save(const struct lu_save_info *si, unsigned int parts,
         rc = lu_gnttab_write(w, doms[i], err, errlen);
     if (!rc)
         rc = lu_write_end(w);
+    for (i = 0; i < n; i++)
+        put_domain(doms[i]);
+    xhv_free(doms);
+    return rc;
+}
+
+static void image_init(struct lu_image *img)
+{
+    if (img->owner_ready)
+        return; /* pages reserved already */
+    memset(img, 0, sizeof(*img));
+    mm_owner_init(&img->owner, LU_DOMID_LU, 0);
+    img->owner_ready = true;
+}
+
+int lu_image_reserve(struct lu_image *img, const struct lu_save_info *si,
+                     unsigned int parts, char *err, size_t errlen)
+{
+    struct lu_writer *w = NULL;
+    struct page_info *pg;
+    size_t want, len = 0;
+    int rc;
+
+    image_init(img);
+    /* A rehearsal into memory says how many pages the real one needs;
+     * a quarter more and four pages cover what changes meanwhile. */
+    rc = lu_writer_open_mem(&w);
+    if (!rc)
+        rc = write_stream(w, si, parts, err, errlen);
+    if (!rc)
+        lu_writer_mem(w, &len);
+    lu_writer_free(w);
+    want = (len + LU_PAGE_SIZE - 1) / LU_PAGE_SIZE;
+    want += want / 4 + 4;
+    if (!rc) {
+        img->pool = xhv_calloc(want, sizeof(*img->pool));
+        rc = img->pool ? 0 : -ENOMEM;
+    }
+    while (!rc && img->pool_n < want) {
+        rc = alloc_domheap_pages(
+            &img->owner, 0,
+            MEMF_extra(PAGE_KIND_LU_RECORD, img->pool_n & 0xfff), &pg);
+        if (rc)
+            break;
+        /* Faulted in now, not when the blackout writes it. */
+        memset(mfn_to_virt(page_to_mfn(pg)), 0, PAGE_SIZE);
+        img->pool[img->pool_n++] = page_to_mfn(pg);
+    }
+    return rc; /* what was reserved stays, for lu_save or release */
+}
+
+int lu_save(const struct lu_save_info *si, unsigned int parts,
+            struct lu_image *img, char *err, size_t errlen)
+{
+    struct lu_writer *w = NULL;
+    int rc;
+
+    image_init(img);
+    rc = lu_writer_open_pages(&w, next_page, img);
+    if (!rc)
+        rc = write_stream(w, si, parts, err, errlen);
     if (!rc) {
         img->len = lu_writer_length(w);
         img->crc = lu_writer_crc(w);
@@ -519,9 +583,6 @@ int lu_save(const struct lu_save_info *si, unsigned int parts,
         snprintf(err, errlen, "cannot write the live-update records: %s",
                  strerror(-rc));
     lu_writer_free(w);
-    for (i = 0; i < n; i++)
-        put_domain(doms[i]);
-    xhv_free(doms);
     if (rc)
         lu_image_release(img);
     return rc;

@@ -163,7 +163,7 @@ static void read_back(struct lu_image *img, struct seen *s)
 
 static void test_save_all(void **state)
 {
-    struct lu_image img;
+    struct lu_image img = {0};
     struct seen s;
     char err[256] = "";
 
@@ -193,7 +193,7 @@ static void test_save_all(void **state)
 /* The two parts transfer mode sends: memory first, state in the blackout. */
 static void test_save_parts(void **state)
 {
-    struct lu_image mem, st;
+    struct lu_image mem = {0}, st = {0};
     struct seen s;
     char err[256] = "";
 
@@ -241,6 +241,29 @@ static void test_memory_gen(void **state)
     assert_true(g1 != g0);
 }
 
+/* Pages reserved before the blackout are the ones the writer fills. */
+static void test_reserve(void **state)
+{
+    struct lu_image img = {0};
+    struct seen s;
+    char err[256] = "";
+    size_t reserved;
+
+    (void)state;
+    assert_int_equal(
+        lu_image_reserve(&img, &si, LU_SAVE_STATE, err, sizeof(err)), 0);
+    reserved = img.pool_n;
+    assert_true(reserved >= 5); /* at least the margin */
+    assert_false(mfn_in_scratch(img.pool[0]));
+    assert_int_equal(lu_save(&si, LU_SAVE_STATE, &img, err, sizeof(err)), 0);
+    /* Every page the stream took came from the reserve. */
+    assert_int_equal(img.pool_n + img.nr, reserved);
+    read_back(&img, &s);
+    assert_int_equal(s.vcpus, 3);
+    lu_image_release(&img);
+    xt_assert_audit_clean();
+}
+
 /* Every allocation of the writer failing in turn: an error, and not one
  * record page or byte left behind (xt_fault_loop checks both). */
 static int save_scenario(void *ctx)
@@ -264,7 +287,7 @@ static void save_check(void *ctx, int rc)
 
 static void test_save_fault_loop(void **state)
 {
-    struct lu_image img;
+    struct lu_image img = {0};
     unsigned long points;
 
     (void)state;
@@ -297,6 +320,7 @@ int main(void)
         T(test_save_parts),
         T(test_memory_gen),
         T(test_save_fault_loop),
+        T(test_reserve),
         T(test_check_refuses_dying),
 #undef T
     };
