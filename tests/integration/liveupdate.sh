@@ -14,36 +14,14 @@
 # moving" is the whole check.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_sim.sh"
 
 ROUNDS=${XHV_LU_ROUNDS:-10}
 
 start_xhvd --mem 256M --lu-scratch 32M
 ok $? "xhvd starts" || { done_testing; exit 1; }
 
-cat >"$WORK/mc.cfg" <<EOF
-name = "mc"
-type = "sim"
-kernel = "memcheck"
-memory = 16
-cmdline = "pages=256"
-EOF
-cat >"$WORK/echo.cfg" <<EOF
-name = "echo"
-type = "sim"
-kernel = "echo"
-memory = 8
-EOF
-cat >"$WORK/ping.cfg" <<EOF
-name = "ping"
-type = "sim"
-kernel = "ping"
-memory = 8
-cmdline = "peer=echo"
-EOF
-for g in mc echo ping; do
-    x create -q "$WORK/$g.cfg"
-    is "$RC" 0 "sim guest $g created" || diag "$ERR"
-done
+sim_trio
 
 # Waits until DOMAIN's console shows COUNT new lines matching REGEX
 # (lines already there do not count), at most SECS seconds. Event-driven:

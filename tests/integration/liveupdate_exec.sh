@@ -11,6 +11,7 @@
 # the same domains keep running with nothing lost.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_sim.sh"
 
 ROUNDS=${XHV_LU_EXEC_ROUNDS:-12}
 # Mode of update i (1-based): runs of exec and transfer in both orders.
@@ -24,60 +25,7 @@ mode_of() { # i
 start_xhvd --mem 256M --lu-scratch 32M
 ok $? "xhvd starts" || { done_testing; exit 1; }
 
-cat >"$WORK/mc.cfg" <<EOF
-name = "mc"
-type = "sim"
-kernel = "memcheck"
-memory = 16
-cmdline = "pages=256"
-EOF
-cat >"$WORK/echo.cfg" <<EOF
-name = "echo"
-type = "sim"
-kernel = "echo"
-memory = 8
-EOF
-cat >"$WORK/ping.cfg" <<EOF
-name = "ping"
-type = "sim"
-kernel = "ping"
-memory = 8
-cmdline = "peer=echo"
-EOF
-for g in mc echo ping; do
-    x create -q "$WORK/$g.cfg"
-    is "$RC" 0 "sim guest $g created" || diag "$ERR"
-done
-
-# The guests' own counters: ping's round trips and memcheck's passes.
-# counter DOMAIN prints the biggest so far; wait_beyond DOMAIN FLOOR SECS
-# follows the console until the counter passes FLOOR (a bounded,
-# event-driven wait: it fails if the guest stalls or dies meanwhile).
-COUNTER_AWK='/^ping: [0-9]+ round trips$/ { n = $2 }
-/^memcheck: pass [0-9]+ ok$/ { n = $3 }'
-counter() { # domain
-    "$XHV" console --log "$1" | awk "$COUNTER_AWK"' END { print n + 0 }'
-}
-wait_beyond() { # domain floor secs
-    local fifo=$WORK/.follow rc=1 pid line n
-    local re='^(ping: ([0-9]+) round trips|memcheck: pass ([0-9]+) ok)$'
-    rm -f "$fifo" && mkfifo "$fifo" || return 1
-    timeout "$3" "$XHV" console "$1" </dev/null >"$fifo" 2>/dev/null &
-    pid=$!
-    # Line by line in the shell: awk (mawk) would wait for a full buffer.
-    while IFS= read -r line; do
-        [[ $line =~ $re ]] || continue
-        n=${BASH_REMATCH[2]}${BASH_REMATCH[3]}
-        if [ "$n" -gt "$2" ]; then
-            rc=0
-            break
-        fi
-    done <"$fifo"
-    # The follower would only notice at its next write that we are gone.
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return "$rc"
-}
+sim_trio
 
 wait_beyond ping 2000 30
 ok $? "ping and echo exchange events"
