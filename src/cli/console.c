@@ -15,11 +15,25 @@
 #include "cli/cli.h"
 #include "ctl/ctl.h"
 
-#define POLL_MS  100
+#define POLL_MS 100
+/* A follower rides through a live update: the request it had in flight
+ * when the old xhvd exited fails with the connection, and the next one
+ * reaches the new xhvd. So connection failures are retried, this many
+ * times in a row (POLL_MS apart) before the follower gives up. */
+#define RETRIES  50
 #define CTRL_RSB 0x1d /* Ctrl-] */
 
-/* One read from offset *off; returns 1 if the domain is gone. */
-static int fetch(const char *dom, unsigned long long *off, bool quiet_gone)
+static bool transient(int rc)
+{
+    return rc == -ECONNRESET || rc == -EPIPE || rc == -ECONNREFUSED ||
+           rc == -ETIMEDOUT;
+}
+
+/* One read from offset *off; returns 1 if the domain is gone, 2 if
+ * stdout's reader is. quiet:
+ * connection failures are not reported (the caller retries them). */
+static int fetch(const char *dom, unsigned long long *off, bool quiet_gone,
+                 bool quiet)
 {
     struct json_object *args = ctl_obj(), *r;
     char err[512];
@@ -31,7 +45,8 @@ static int fetch(const char *dom, unsigned long long *off, bool quiet_gone)
     rc = ctl_connect(cli_rundir, &fd, err, sizeof(err));
     if (rc) {
         json_object_put(args);
-        fprintf(stderr, "xhv: %s\n", err);
+        if (!quiet || !transient(rc))
+            fprintf(stderr, "xhv: %s\n", err);
         return rc;
     }
     rc = ctl_call(fd, "console", args, &r, err, sizeof(err));
@@ -39,22 +54,24 @@ static int fetch(const char *dom, unsigned long long *off, bool quiet_gone)
     if (rc == -ENOENT && quiet_gone)
         return 1;
     if (rc) {
-        fprintf(stderr, "xhv: console: %s (%s)\n", err, ctl_errno_name(rc));
+        if (!quiet || !transient(rc))
+            fprintf(stderr, "xhv: console: %s (%s)\n", err, ctl_errno_name(rc));
         return rc;
     }
     fputs(jstr(r, "data"), stdout);
     *off = ju64(r, "next");
     json_object_put(r);
     /* SIGPIPE is ignored (main.c), so a failed flush is how a follower
-     * learns that its reader went away (`xhv console d | grep -m1 x`). */
-    return fflush(stdout) == EOF ? -EPIPE : 0;
+     * learns that its reader went away (`xhv console d | grep -m1 x`):
+     * 2, not a connection error to retry. */
+    return fflush(stdout) == EOF ? 2 : 0;
 }
 
 static int follow(const char *dom, unsigned long long off)
 {
     struct termios saved, raw;
     bool tty = isatty(STDIN_FILENO);
-    int rc = 0;
+    int rc = 0, tries = 0;
 
     if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
         raw = saved;
@@ -71,11 +88,14 @@ static int follow(const char *dom, unsigned long long off)
             break;
         if (!tty)
             poll(NULL, 0, POLL_MS);
-        rc = fetch(dom, &off, true);
+        rc = fetch(dom, &off, true, tries + 1 < RETRIES);
+        if (rc < 0 && transient(rc) && ++tries < RETRIES)
+            continue;
+        tries = 0;
         if (rc) {
             if (rc == 1)
                 fprintf(stderr, "\n[domain %s is gone]\n", dom);
-            rc = rc == 1 ? 0 : 1;
+            rc = rc == 1 || rc == 2 ? 0 : 1;
             break;
         }
     }
@@ -103,7 +123,7 @@ int cmd_console(int argc, char **argv)
         cli_usage_error(c, "need one DOMAIN");
         return 2;
     }
-    rc = fetch(argv[i], &off, false);
+    rc = fetch(argv[i], &off, false, false);
     if (rc)
         return 1;
     return log_only ? 0 : follow(argv[i], off);
