@@ -355,8 +355,8 @@ int cmd_grants(int argc, char **argv)
         return rc;
     json_object_object_get_ex(r, "grants", &g);
     json_object_object_get_ex(r, "mappings", &m);
-    printf("Grants:\n%6s  %-28s %5s %12s %5s\n", "Ref", "Flags", "Dom",
-           "Frame", "Pins");
+    printf("Grants:\n%6s  %-28s %5s %12s %5s\n", "Ref", "Flags", "Dom", "Frame",
+           "Pins");
     for (k = 0; g && k < json_object_array_length(g); k++) {
         struct json_object *e = json_object_array_get_idx(g, k);
 

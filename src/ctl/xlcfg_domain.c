@@ -246,10 +246,9 @@ static int dc_gnttab(struct xlcfg_dc *c, const struct xlcfg_setting *s)
     uint64_t v;
     int rc;
 
-    rc = dc_number(c, s, 1,
-                   maptrack ? XLCFG_MAPTRACK_FRAMES_MAX
-                            : XLCFG_GRANT_FRAMES_MAX,
-                   "", &v);
+    rc = dc_number(
+        c, s, 1, maptrack ? XLCFG_MAPTRACK_FRAMES_MAX : XLCFG_GRANT_FRAMES_MAX,
+        "", &v);
     if (rc)
         return rc;
     if (maptrack)
@@ -321,12 +320,18 @@ static const struct xlcfg_rule {
     const char *key;
     xlcfg_rule_fn apply;
 } xlcfg_rules[] = {
-    {"name", dc_name},          {"type", dc_type},
-    {"memory", dc_memory},      {"maxmem", dc_memory},
-    {"vcpus", dc_vcpus},        {"kernel", dc_kernel},
-    {"ramdisk", dc_ramdisk},    {"cmdline", dc_cmdline_part},
-    {"root", dc_cmdline_part},  {"extra", dc_cmdline_part},
-    {"on_poweroff", dc_action}, {"on_reboot", dc_action},
+    {"name", dc_name},
+    {"type", dc_type},
+    {"memory", dc_memory},
+    {"maxmem", dc_memory},
+    {"vcpus", dc_vcpus},
+    {"kernel", dc_kernel},
+    {"ramdisk", dc_ramdisk},
+    {"cmdline", dc_cmdline_part},
+    {"root", dc_cmdline_part},
+    {"extra", dc_cmdline_part},
+    {"on_poweroff", dc_action},
+    {"on_reboot", dc_action},
     {"on_crash", dc_action},
     {"max_grant_frames", dc_gnttab},
     {"max_maptrack_frames", dc_gnttab},

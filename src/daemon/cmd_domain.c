@@ -41,9 +41,19 @@ int daemon_find_domain(struct json_object *args, struct domain **d, char *err,
 }
 
 static const char *const cfg_fields[] = {
-    "name",    "type",    "memory_mib",  "maxmem_mib", "vcpus",    "kernel",
-    "ramdisk", "cmdline", "on_poweroff", "on_reboot",  "on_crash",
-    "max_grant_frames", "max_maptrack_frames",
+    "name",
+    "type",
+    "memory_mib",
+    "maxmem_mib",
+    "vcpus",
+    "kernel",
+    "ramdisk",
+    "cmdline",
+    "on_poweroff",
+    "on_reboot",
+    "on_crash",
+    "max_grant_frames",
+    "max_maptrack_frames",
 };
 
 static int parse_action(struct json_object *cfg, const char *key,

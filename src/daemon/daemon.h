@@ -25,7 +25,7 @@ struct daemon_opts {
     char rundir[PATH_MAX];
     bool foreground;
     enum log_level log_level;
-    int lu_fd; /* --lu-fd: a live update's new xhvd, or -1 */
+    int lu_fd;      /* --lu-fd: a live update's new xhvd, or -1 */
     int lu_exec_fd; /* --lu-exec-fd: an exec-mode update's new image, or -1 */
 };
 
@@ -37,10 +37,10 @@ struct daemon_state {
      * (0); scratch_half is the half this one boots its xenheap in. */
     uint64_t generation;
     unsigned int scratch_half;
-    int pidfd;               /* the locked pidfile */
-    int inherited_listen_fd; /* from the old xhvd, or -1 */
+    int pidfd;                /* the locked pidfile */
+    int inherited_listen_fd;  /* from the old xhvd, or -1 */
     char self_path[PATH_MAX]; /* the binary, for live-update's default */
-    bool lu_handed_over;     /* answer the command, then _exit(0) */
+    bool lu_handed_over;      /* answer the command, then _exit(0) */
 };
 
 extern struct daemon_state xhvd;

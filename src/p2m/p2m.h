@@ -30,10 +30,10 @@ typedef uint64_t gfn_t;
 #define P2M_MAX_GFN (1ULL << 27)
 
 enum p2m_type {
-    p2m_invalid = 0, /* nothing mapped */
-    p2m_ram_rw,      /* ordinary RAM */
-    p2m_ram_ro,      /* RAM the guest may only read */
-    p2m_special,     /* an extra page: shared_info, grant frames */
+    p2m_invalid = 0,  /* nothing mapped */
+    p2m_ram_rw,       /* ordinary RAM */
+    p2m_ram_ro,       /* RAM the guest may only read */
+    p2m_special,      /* an extra page: shared_info, grant frames */
     p2m_grant_map_rw, /* another domain's page, mapped through a grant */
     p2m_grant_map_ro, /* the same, read-only */
 };
@@ -76,8 +76,9 @@ void p2m_teardown(struct p2m *p);
 int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr, enum p2m_type t);
 /*
  * Maps gfn to mfn whatever was there, except that a special page is only
- * replaced by itself and a grant mapping never is (-EBUSY otherwise). What was there comes back through
- * prev_mfn/prev_t (p2m_invalid for nothing); the caller deals with it.
+ * replaced by itself and a grant mapping never is (-EBUSY otherwise). What was
+ * there comes back through prev_mfn/prev_t (p2m_invalid for nothing); the
+ * caller deals with it.
  */
 int p2m_set_entry(struct p2m *p, gfn_t gfn, mfn_t mfn, enum p2m_type t,
                   mfn_t *prev_mfn, enum p2m_type *prev_t);

@@ -102,7 +102,8 @@ struct sched_poll {
     uint64_t timeout;
 };
 _Static_assert(sizeof(struct sched_poll) == 24, "sched_poll");
-_Static_assert(offsetof(struct sched_poll, timeout) == 16, "sched_poll.timeout");
+_Static_assert(offsetof(struct sched_poll, timeout) == 16,
+               "sched_poll.timeout");
 
 /* Reasons, as in Xen's sched.h. */
 #define SHUTDOWN_poweroff   0

@@ -316,12 +316,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-        T(test_save_all),
-        T(test_save_parts),
-        T(test_memory_gen),
-        T(test_save_fault_loop),
-        T(test_reserve),
-        T(test_check_refuses_dying),
+        T(test_save_all),   T(test_save_parts),
+        T(test_memory_gen), T(test_save_fault_loop),
+        T(test_reserve),    T(test_check_refuses_dying),
 #undef T
     };
 
