@@ -129,6 +129,10 @@ struct vcpu {
     /* The registered page, held by a general and a writable type
      * reference until vcpu_info_reset() (d->lock); NULL when none. */
     struct page_info *vcpu_info_page;
+    /* Where the guest has that page (d->lock; INVALID_GFN for none): xhv
+     * writes it behind the guest's back, so a migration logs it dirty at
+     * every harvest. */
+    gfn_t vcpu_info_gfn;
     bool online;           /* d->lock */
     uint8_t upcall_vector; /* d->lock: HVMOP_set_evtchn_upcall_vector */
     /* d->lock: state and times, with time[state] not yet counting the

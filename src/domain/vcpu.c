@@ -45,6 +45,7 @@ void vcpu_info_reset(struct vcpu *v)
     /* Only now that nothing points into it may the page go: this can be
      * its last reference if the guest gave the gfn away meanwhile. */
     v->vcpu_info_page = NULL;
+    v->vcpu_info_gfn = INVALID_GFN;
     if (pg)
         put_page_and_type(pg);
 }
@@ -151,6 +152,7 @@ int vcpus_create(struct domain *d, unsigned int n)
         if (!v)
             return -ENOMEM; /* domain_kill() frees the ones made */
         v->id = i;
+        v->vcpu_info_gfn = INVALID_GFN;
         v->domain = d;
         timer_init(&v->singleshot_timer, vcpu_timer_fire, v);
         timer_init(&v->periodic_timer, vcpu_timer_fire, v);
@@ -201,6 +203,7 @@ int vcpu_info_adopt(struct vcpu *v, gfn_t gfn, uint32_t offset)
     v->vcpu_info =
         (struct xen_vcpu_info *)((uint8_t *)mfn_to_virt(mfn) + offset);
     v->vcpu_info_page = pg;
+    v->vcpu_info_gfn = gfn;
     evtchn_unlock(&d->evtchn);
     domain_unlock(d);
     return 0;

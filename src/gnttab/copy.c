@@ -28,6 +28,7 @@ struct copy_buf {
     bool have_grant, have_type, readonly;
     grant_ref_t ref;
     uint16_t start, length; /* the part of the page the grant covers */
+    gfn_t gfn;              /* where d has the page: its dirty-log bit */
 };
 
 static void buf_release(struct copy_buf *b)
@@ -63,6 +64,7 @@ static int claim_grant(struct domain *ld, const struct gnttab_copy_ptr *p,
         b->start = act->start;
         b->length = act->length;
         b->ref = p->u.ref;
+        b->gfn = act->gfn;
         b->have_grant = true;
     }
     pthread_mutex_unlock(&gt->lock);
@@ -90,6 +92,7 @@ static int claim(struct domain *ld, const struct gnttab_copy_ptr *p,
         rc = claim_grant(ld, p, b);
     } else {
         rc = gnttab_get_ram(ld, p->u.gmfn, readonly, &b->pg);
+        b->gfn = p->u.gmfn;
         b->start = 0;
         b->length = PAGE_SIZE;
     }
@@ -133,11 +136,15 @@ int16_t gnttab_copy(struct domain *ld, const struct gnttab_copy *op)
         rc = claim(ld, &op->dest, op->flags & GNTCOPY_dest_gref, false, &dst);
     if (!rc)
         rc = check_bounds(op, &src, &dst);
-    if (!rc)
+    if (!rc) {
         /* memmove: both sides may be one page. */
         memmove((uint8_t *)mfn_to_virt(page_to_mfn(dst.pg)) + op->dest.offset,
                 (uint8_t *)mfn_to_virt(page_to_mfn(src.pg)) + op->source.offset,
                 op->len);
+        /* xhv wrote the page, not the guest: no dirty log but ours sees
+         * it (a destination migrating meanwhile must send it again). */
+        p2m_mark_dirty(&dst.d->p2m, dst.gfn);
+    }
     buf_release(&dst);
     buf_release(&src);
     return (int16_t)rc;

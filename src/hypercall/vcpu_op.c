@@ -227,7 +227,7 @@ static bool vcpu_info_registered(struct vcpu *v)
  * arrived meanwhile is not lost: the guest rescans and copes with a
  * spurious upcall. Domain lock held.
  */
-static int vcpu_info_move(struct vcpu *v, struct page_info *pg,
+static int vcpu_info_move(struct vcpu *v, struct page_info *pg, gfn_t gfn,
                           struct xen_vcpu_info *info)
 {
     domain_assert_locked(v->domain);
@@ -244,6 +244,7 @@ static int vcpu_info_move(struct vcpu *v, struct page_info *pg,
         memcpy(info, v->vcpu_info, sizeof(*info));
     v->vcpu_info = info;
     v->vcpu_info_page = pg;
+    v->vcpu_info_gfn = gfn;
     __atomic_store_n(&info->evtchn_pending_sel, ~(xen_ulong_t)0,
                      __ATOMIC_RELAXED);
     /* The selector before the flag: a guest that sees the flag scans. */
@@ -274,7 +275,7 @@ static long register_vcpu_info(struct vcpu *cur, struct vcpu *v, uint64_t arg)
     if (rc)
         return rc;
     domain_lock(v->domain);
-    rc = vcpu_info_move(v, pg, area_virt(pg, info.offset));
+    rc = vcpu_info_move(v, pg, info.mfn, area_virt(pg, info.offset));
     domain_unlock(v->domain);
     if (rc) {
         put_page_and_type(pg);

@@ -63,6 +63,11 @@ struct p2m {
      * entry: live update tells from it whether the physmap it staged
      * before the blackout is still the physmap. */
     uint64_t gen;
+    /* Log-dirty (dirty.c): a bit per gfn of the window, allocated by the
+     * first p2m_log_dirty_start() and kept until teardown, so a writer
+     * that saw logging on never writes into freed memory. */
+    uint64_t *dirty;
+    bool logging; /* atomic */
 };
 
 int p2m_init(struct p2m *p, uint64_t nr_gfns);
@@ -143,5 +148,35 @@ int p2m_map_special(struct p2m *p, gfn_t gfn, mfn_t mfn, gfn_t old_gfn);
  * change is made.
  */
 int p2m_move_ram(struct p2m *p, gfn_t from, gfn_t to);
+
+/*
+ * Log-dirty (dirty.c), what a live migration needs to send a page again:
+ * which gfns were written since the log was last harvested. Writers mark
+ * what they write: the backend for the guest's own writes (the sim
+ * backend by hand, KVM from its dirty log), and xhv for its own writes
+ * into guest memory (p2m_copy() to the guest, grant copies, and the
+ * pages xhv keeps mapped for writing: vcpu_info, FIFO control blocks and
+ * event arrays, which the migration code marks at every harvest). A
+ * mapping change marks the gfn too, so a page that comes or goes during
+ * a migration is sent (or sent as gone). Marking is a load and a branch
+ * when nobody logs.
+ */
+int p2m_log_dirty_start(struct p2m *p); /* clears the log */
+void p2m_log_dirty_stop(struct p2m *p);
+bool p2m_log_dirty_on(const struct p2m *p);
+void p2m_mark_dirty(struct p2m *p, gfn_t gfn);
+/* The same for a host address inside the window (NULL or outside it:
+ * nothing). */
+void p2m_mark_dirty_va(struct p2m *p, const void *va);
+/* Every gfn of the window. */
+void p2m_mark_dirty_all(struct p2m *p);
+/*
+ * Moves the log into out (ORed in; nwords 64-bit words, bit g for gfn g)
+ * and clears it; returns how many bits it moved. A write racing with the
+ * harvest lands either in this harvest or in the next, never in neither.
+ */
+uint64_t p2m_log_dirty_harvest(struct p2m *p, uint64_t *out, uint64_t nwords);
+/* Words a harvest bitmap needs for this window. */
+uint64_t p2m_log_dirty_words(const struct p2m *p);
 
 #endif /* XHV_P2M_P2M_H */

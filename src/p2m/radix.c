@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "lib/alloc.h"
 #include "lib/assert.h"
 #include "lib/fault.h"
 #include "lib/log.h"
@@ -137,6 +138,7 @@ void p2m_teardown(struct p2m *p)
     if (p->window)
         munmap(p->window, p->nr_gfns << PAGE_SHIFT);
     free_tables(p->root, P2M_LEVELS - 1);
+    xhv_free(p->dirty);
     pthread_mutex_destroy(&p->lock);
     memset(p, 0, sizeof(*p));
 }
@@ -207,6 +209,8 @@ int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr, enum p2m_type t)
     }
     p->nr_mapped += nr;
     __atomic_add_fetch(&p->gen, 1, __ATOMIC_RELAXED);
+    for (i = 0; i < nr; i++)
+        p2m_mark_dirty(p, gfn + i);
     note_mapped(p, gfn + nr - 1);
 out:
     pthread_mutex_unlock(&p->lock);
@@ -244,6 +248,7 @@ int p2m_set_entry(struct p2m *p, gfn_t gfn, mfn_t mfn, enum p2m_type t,
         p->nr_mapped++;
     *e = P2M_PRESENT | ((uint64_t)t << P2M_TYPE_SHIFT) | mfn;
     __atomic_add_fetch(&p->gen, 1, __ATOMIC_RELAXED);
+    p2m_mark_dirty(p, gfn);
     note_mapped(p, gfn);
 out:
     pthread_mutex_unlock(&p->lock);
@@ -296,6 +301,7 @@ int p2m_unmap(struct p2m *p, gfn_t gfn, mfn_t *mfn, enum p2m_type *t)
     *e = 0;
     p->nr_mapped--;
     __atomic_add_fetch(&p->gen, 1, __ATOMIC_RELAXED);
+    p2m_mark_dirty(p, gfn);
 out:
     pthread_mutex_unlock(&p->lock);
     return rc;
@@ -319,10 +325,12 @@ int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len, bool to_guest)
                                                     P2M_TYPE_SHIFT)))
         goto out;
     hva = p->window + gpa;
-    if (to_guest)
+    if (to_guest) {
         memcpy(hva, buf, len);
-    else
+        p2m_mark_dirty(p, gfn);
+    } else {
         memcpy(buf, hva, len);
+    }
     rc = 0;
 out:
     pthread_mutex_unlock(&p->lock);

@@ -83,7 +83,7 @@ static struct prog_state *state(struct sim_vcpu *sv)
 static const struct sim_start_info *start_info(struct sim_vcpu *sv)
 {
     const struct sim_start_info *si =
-        sim_gpa(sv, (uint64_t)SIM_START_GFN << 12, sizeof(*si));
+        sim_gpa_ro(sv, (uint64_t)SIM_START_GFN << 12, sizeof(*si));
 
     return si && si->magic == SIM_START_MAGIC ? si : NULL;
 }
@@ -208,7 +208,9 @@ static int64_t memcheck_step(struct sim_vcpu *sv)
         end = st->data_pages;
     for (i = st->next; i < end; i++) {
         uint64_t gfn = SIM_DATA_GFN + i;
-        uint64_t *pg = sim_gpa(sv, gfn << 12, PAGE_BYTES);
+        /* Phase 1 only reads: an idle-looking guest to a migration. */
+        uint64_t *pg = st->phase == 0 ? sim_gpa(sv, gfn << 12, PAGE_BYTES)
+                                      : sim_gpa_ro(sv, gfn << 12, PAGE_BYTES);
 
         if (!pg)
             return fail(sv, st, "memcheck: FAIL data page unmapped");

@@ -31,6 +31,11 @@ struct sim_vcpu {
     bool at_checkpoint; /* protected by sim_domain.lock */
     sim_guest_fn fn;
     void *arg;
+    /* The pages this step wrote (sim_gpa()), marked dirty again when the
+     * step ends; only this vCPU's thread touches them. */
+    gfn_t written[SIM_STEP_WRITES];
+    unsigned int nr_written;
+    bool written_overflow;
 };
 
 struct sim_domain {
@@ -227,7 +232,7 @@ long sim_hypercall(struct sim_vcpu *sv, uint64_t op, uint64_t a0, uint64_t a1,
     return hypercall_dispatch(sv->v, &h);
 }
 
-void *sim_gpa(struct sim_vcpu *sv, uint64_t gpa, size_t len)
+void *sim_gpa_ro(struct sim_vcpu *sv, uint64_t gpa, size_t len)
 {
     uint8_t *page;
 
@@ -235,6 +240,45 @@ void *sim_gpa(struct sim_vcpu *sv, uint64_t gpa, size_t len)
         return NULL;
     page = p2m_gfn_to_virt(&sv->v->domain->p2m, gpa >> PAGE_SHIFT);
     return page ? page + (gpa & (PAGE_SIZE - 1)) : NULL;
+}
+
+/*
+ * A guest's write, as KVM's dirty log would see it. Marking when the
+ * pointer is handed out is not enough on its own: a harvest between the
+ * mark and the write would send the page before the write. So the page is
+ * remembered and marked again when the step ends (sim_program_loop),
+ * after every write of the step; a migration's final round runs with the
+ * vCPU parked between steps.
+ */
+void *sim_gpa(struct sim_vcpu *sv, uint64_t gpa, size_t len)
+{
+    struct p2m *p = &sv->v->domain->p2m;
+    void *va = sim_gpa_ro(sv, gpa, len);
+    gfn_t gfn = gpa >> PAGE_SHIFT;
+
+    if (!va || !p2m_log_dirty_on(p))
+        return va;
+    p2m_mark_dirty(p, gfn);
+    if (sv->nr_written && sv->written[sv->nr_written - 1] == gfn)
+        return va;
+    if (sv->nr_written < SIM_STEP_WRITES)
+        sv->written[sv->nr_written++] = gfn;
+    else
+        sv->written_overflow = true;
+    return va;
+}
+
+static void step_written(struct sim_vcpu *sv)
+{
+    struct p2m *p = &sv->v->domain->p2m;
+    unsigned int i;
+
+    if (sv->written_overflow)
+        p2m_mark_dirty_all(p);
+    for (i = 0; i < sv->nr_written; i++)
+        p2m_mark_dirty(p, sv->written[i]);
+    sv->nr_written = 0;
+    sv->written_overflow = false;
 }
 
 unsigned int sim_vcpu_id(const struct sim_vcpu *sv)
@@ -317,6 +361,7 @@ void sim_program_loop(struct sim_vcpu *sv, void *arg)
 
     while (checkpoint(sv, s) == 0) {
         ns = prog->step(sv);
+        step_written(sv);
         if (ns < 0)
             break;
         if (ns > 0)

@@ -44,8 +44,14 @@ int sim_wait_upcall(struct domain *d, unsigned int vcpu, uint64_t *count,
 long sim_hypercall(struct sim_vcpu *sv, uint64_t op, uint64_t a0, uint64_t a1,
                    uint64_t a2, uint64_t a3, uint64_t a4);
 /* Host address of the guest's own memory at gpa, NULL unless all of
- * [gpa, gpa + len) is mapped (within one page). */
+ * [gpa, gpa + len) is mapped (within one page). sim_gpa() is for memory
+ * the guest may write: while a migration logs dirty pages, the page is
+ * logged as written (and again when the program's step ends, see
+ * sim.c); sim_gpa_ro() is for memory it only reads. A guest that writes
+ * through sim_gpa_ro() would be migrated with stale memory. */
+#define SIM_STEP_WRITES 128 /* pages a step writes before all are logged */
 void *sim_gpa(struct sim_vcpu *sv, uint64_t gpa, size_t len);
+void *sim_gpa_ro(struct sim_vcpu *sv, uint64_t gpa, size_t len);
 unsigned int sim_vcpu_id(const struct sim_vcpu *sv);
 struct vcpu *sim_vcpu(struct sim_vcpu *sv);
 
