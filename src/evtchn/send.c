@@ -37,6 +37,12 @@ static int close_local(struct domain *d, evtchn_port_t port, struct evtchn *chn)
     case ECS_UNBOUND:
     case ECS_IPI:
         break;
+    case ECS_INTERDOMAIN:
+        /* Restored (live update, migration) but not tied to its peer yet:
+         * a restore that fails before tying closes it alone. */
+        if (chn->remote)
+            return -EINVAL;
+        break;
     default:
         return -EINVAL; /* free or reserved */
     }
@@ -67,7 +73,7 @@ static struct domain *port_remote(struct domain *d, evtchn_port_t port)
 {
     struct evtchn *chn = evtchn_port(d, port);
 
-    if (!chn || chn->state != ECS_INTERDOMAIN)
+    if (!chn || chn->state != ECS_INTERDOMAIN || !chn->remote)
         return NULL;
     get_domain(chn->remote);
     return chn->remote;

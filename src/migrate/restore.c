@@ -131,6 +131,23 @@ static int on_domain(const struct mig_xhv_domain *r,
     return 0;
 }
 
+/*
+ * A RAM gfn the domain does not have yet: the guest populated it on the
+ * sender after the domain was built from memory_pages. Allocated here,
+ * within the domain's max_pages, as Xen's receiver populates pfns as they
+ * arrive.
+ */
+static int populate(struct rdom *rd, gfn_t gfn)
+{
+    struct domain *d = rd->d;
+
+    if (p2m_lookup(&d->p2m, gfn, NULL, NULL) != -ENOENT)
+        return -EFAULT; /* there, but not writable RAM */
+    if (mm_owner_tot_pages(&d->mm) >= domain_max_pages(d))
+        return -ENOSPC;
+    return p2m_populate_ram(&d->p2m, &d->mm, gfn, 1);
+}
+
 static int on_pages(struct rdom *rd, const struct mig_item *it, char *err,
                     size_t errlen)
 {
@@ -143,18 +160,46 @@ static int on_pages(struct rdom *rd, const struct mig_item *it, char *err,
         uint64_t type = it->u.pages.pfns[i] & MIG_PFN_TYPE_MASK;
         gfn_t gfn = it->u.pages.pfns[i] & MIG_PFN_MASK;
         const void *src = zero;
+        enum p2m_type t;
 
-        if (type == MIG_PFN_TYPE_XTAB)
-            continue; /* an invalid pfn: nothing to place */
+        if (gfn >= rd->d->p2m.nr_gfns)
+            return say(err, errlen, -EINVAL,
+                       "record %u (PAGE_DATA) at offset %llu: pfn %#llx is "
+                       "beyond the domain's physical space (%llu pages)",
+                       it->index, (unsigned long long)it->offset,
+                       (unsigned long long)gfn,
+                       (unsigned long long)rd->d->p2m.nr_gfns);
+        if (type == MIG_PFN_TYPE_XTAB) {
+            /* Gone on the sender (given back while it was migrating):
+             * gone here too, so tot_pages ends up the same. */
+            if (p2m_lookup(&rd->d->p2m, gfn, NULL, &t) == 0 && t == p2m_ram_rw)
+                rc = p2m_remove_ram(&rd->d->p2m, gfn);
+            continue;
+        }
         if (type == MIG_PFN_TYPE_NOTAB) {
             src = data;
             data += MIG_PAGE_SIZE;
         }
         /* Only pages of the new domain's own RAM: p2m_copy() refuses
-         * anything unmapped, special or read-only. */
-        rc = gfn < P2M_MAX_GFN ? p2m_copy(&rd->d->p2m, gfn << PAGE_SHIFT,
-                                          (void *)src, MIG_PAGE_SIZE, true)
-                               : -EFAULT;
+         * anything special or read-only. */
+        rc = p2m_copy(&rd->d->p2m, gfn << PAGE_SHIFT, (void *)src,
+                      MIG_PAGE_SIZE, true);
+        if (rc == -EFAULT) {
+            rc = populate(rd, gfn);
+            if (rc == -ENOSPC)
+                return say(err, errlen, -EINVAL,
+                           "record %u (PAGE_DATA) at offset %llu: pfn %#llx "
+                           "would take the domain past its %llu pages",
+                           it->index, (unsigned long long)it->offset,
+                           (unsigned long long)gfn,
+                           (unsigned long long)domain_max_pages(rd->d));
+            if (rc == -ENOMEM)
+                return say(err, errlen, rc, "out of memory placing pfn %#llx",
+                           (unsigned long long)gfn);
+            if (!rc)
+                rc = p2m_copy(&rd->d->p2m, gfn << PAGE_SHIFT, (void *)src,
+                              MIG_PAGE_SIZE, true);
+        }
         if (rc)
             return say(err, errlen, -EINVAL,
                        "record %u (PAGE_DATA) at offset %llu: pfn %#llx is "

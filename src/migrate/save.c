@@ -10,20 +10,18 @@
  *   X86_TSC_INFO, HVM_CONTEXT, HVM_PARAMS, XHV_EXTRA_PAGE (shared_info),
  *   XHV_VCPU per vCPU, XHV_EVTCHN, XHV_CONSOLE, END
  *
- * Dirty tracking compares a 64-bit hash of each page with the hash of the
- * bytes that were last sent for it. Linux's soft-dirty bits were the
- * other candidate, but the kernels xhv is tested on do not set them on
- * the shared memfd mapping of machine memory (tried: bit 55 stays clear
- * after a write), and a hash needs no kernel feature. It also sees every
- * writer alike: the guest, and xhv's own writes into guest memory
- * (hypercall results, event words, vcpu_info), which a guest-only dirty
- * log would miss. Each page is copied out first and the hash taken of the
- * copy that is sent, so a page changing while it is read is simply sent
- * again in the next round. The cost is a read of all of guest memory per
- * round, and a 2^-64 chance per changed page of a missed change.
+ * Dirty tracking is the P2M's log-dirty bitmap (src/p2m/dirty.c), started
+ * before the first round: the backend logs the guest's own writes (the
+ * sim backend by hand, KVM from its dirty log), and xhv logs its own
+ * writes into guest memory as it makes them (hypercall results through
+ * p2m_copy(), grant copies, mapping changes) or, for the pages it keeps
+ * mapped and writes whenever an event arrives (vcpu_info, FIFO control
+ * blocks and event arrays), at every harvest. Only what the log names is
+ * read and sent after the first round, so an idle guest's final round is
+ * a few pages, not all of its memory.
  *
- * Pages are read with p2m_copy() under the p2m lock, so a page the guest
- * gives back meanwhile is never read after it was freed.
+ * Pages are read with p2m_read_ram() under the p2m lock, so a page the
+ * guest gives back meanwhile is never read after it was freed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -97,12 +95,15 @@ int migrate_check(struct domain *d, char *err, size_t errlen)
 /* ---- the pages ------------------------------------------------------------
  */
 
-/* Every RAM gfn of a domain, found once at the start, and the hash of
- * what was last sent for each (0: never sent). */
+/*
+ * The gfns to send in the next round, as a bitmap over the P2M window:
+ * every RAM gfn for the first round, then what the P2M's dirty log
+ * collected since the previous harvest.
+ */
 struct pages {
-    gfn_t *gfn;
-    uint64_t *hash;
-    size_t n, cap;
+    uint64_t *todo;
+    uint64_t words;
+    bool first;
 };
 
 static int add_extent(void *opaque, gfn_t gfn, mfn_t mfn, uint64_t nr,
@@ -114,44 +115,47 @@ static int add_extent(void *opaque, gfn_t gfn, mfn_t mfn, uint64_t nr,
     (void)mfn;
     if (t != p2m_ram_rw && t != p2m_ram_ro)
         return 0; /* special pages travel in their own records */
-    for (k = 0; k < nr; k++) {
-        if (p->n == p->cap) {
-            size_t cap = p->cap ? p->cap * 2 : 1024;
-            gfn_t *g = xhv_realloc(p->gfn, cap * sizeof(*g));
-
-            if (!g)
-                return -ENOMEM;
-            p->gfn = g;
-            p->cap = cap;
-        }
-        p->gfn[p->n++] = gfn + k;
-    }
+    for (k = gfn; k < gfn + nr; k++)
+        p->todo[k / 64] |= 1ULL << (k % 64);
     return 0;
 }
 
-static uint64_t mix(uint64_t h, uint64_t w)
+/*
+ * Pages xhv keeps mapped and writes behind the guest's back (event
+ * delivery sets bits in vcpu_info whenever it likes): no log sees those
+ * writes, so they count as written at every harvest. A handful of pages
+ * per vCPU, sent again each round.
+ */
+static void mark_xhv_pages(struct domain *d)
 {
-    h ^= w * 0xff51afd7ed558ccdULL;
-    return ((h << 31) | (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+    unsigned int i;
+
+    for (i = 0; i < d->nr_vcpus; i++) {
+        gfn_t gfn;
+
+        domain_lock(d);
+        gfn = d->vcpus[i]->vcpu_info_gfn;
+        domain_unlock(d);
+        if (gfn != INVALID_GFN)
+            p2m_mark_dirty(&d->p2m, gfn);
+    }
 }
 
-static uint64_t page_hash(const uint64_t *w)
+/* Fills p->todo for the next round; returns how many gfns it holds. */
+static uint64_t collect(struct domain *d, struct pages *p)
 {
-    uint64_t a = 0x9e3779b97f4a7c15ULL, b = 0x6a09e667f3bcc909ULL;
-    uint64_t c = 0xbb67ae8584caa73bULL, d = 0x3c6ef372fe94f82bULL, h;
-    size_t i;
+    uint64_t i, n = 0;
 
-    /* A multiply-rotate mix per word, order-sensitive, in four lanes:
-     * one serial chain is bound by multiply latency (the final round of
-     * a live migration hashes every page inside the downtime). */
-    for (i = 0; i < MIG_PAGE_SIZE / 8; i += 4) {
-        a = mix(a, w[i]);
-        b = mix(b, w[i + 1]);
-        c = mix(c, w[i + 2]);
-        d = mix(d, w[i + 3]);
+    if (p->first) {
+        p->first = false;
+        p2m_for_each_extent(&d->p2m, add_extent, p); /* cannot fail */
+    } else {
+        mark_xhv_pages(d);
+        p2m_log_dirty_harvest(&d->p2m, p->todo, p->words);
     }
-    h = mix(mix(mix(a, b), c), d);
-    return h ? h : 1; /* 0 means "never sent" */
+    for (i = 0; i < p->words; i++)
+        n += (uint64_t)__builtin_popcountll(p->todo[i]);
+    return n;
 }
 
 static bool page_is_zero(const uint64_t *w)
@@ -182,37 +186,51 @@ static int batch_flush(struct mig_writer *w, struct batch *b)
     return rc;
 }
 
-/* One round: every page whose contents differ from what was sent (all of
- * them in round 0). *sent counts the pages sent. */
+/*
+ * One round: sends every gfn in p->todo and empties it. A gfn that is no
+ * longer RAM goes as XTAB, so the receiver drops a page the guest gave
+ * back meanwhile; one that is special now (shared_info, a grant frame)
+ * travels in its own record. Each page is copied out under the P2M lock
+ * (p2m_read_ram()): one the guest writes meanwhile is logged again and
+ * sent in the next round. *sent counts the pages sent.
+ */
 static int send_round(struct domain *d, struct mig_writer *w, struct pages *p,
                       struct batch *b, uint64_t *sent, uint64_t *zero)
 {
-    size_t i;
+    uint64_t i;
     int rc = 0;
 
     *sent = 0;
-    for (i = 0; i < p->n && !rc; i++) {
-        uint8_t *slot = b->data + (size_t)b->nr_data * MIG_PAGE_SIZE;
-        uint64_t h;
+    for (i = 0; i < p->words && !rc; i++) {
+        uint64_t bits = p->todo[i];
 
-        rc = p2m_copy(&d->p2m, p->gfn[i] << PAGE_SHIFT, slot, MIG_PAGE_SIZE,
-                      false);
-        if (rc)
-            break;
-        h = page_hash((const uint64_t *)slot);
-        if (h == p->hash[i])
-            continue;
-        p->hash[i] = h;
-        (*sent)++;
-        if (page_is_zero((const uint64_t *)slot)) {
-            b->pfn[b->count++] = p->gfn[i] | MIG_PFN_TYPE_XALLOC;
-            (*zero)++;
-        } else {
-            b->pfn[b->count++] = p->gfn[i];
-            b->nr_data++;
+        p->todo[i] = 0;
+        while (bits && !rc) {
+            gfn_t gfn = i * 64 + (uint64_t)__builtin_ctzll(bits);
+            uint8_t *slot = b->data + (size_t)b->nr_data * MIG_PAGE_SIZE;
+
+            bits &= bits - 1;
+            rc = p2m_read_ram(&d->p2m, gfn, slot);
+            if (rc == -EPERM) {
+                rc = 0;
+                continue;
+            }
+            if (rc == -ENOENT) {
+                rc = 0;
+                b->pfn[b->count++] = gfn | MIG_PFN_TYPE_XTAB;
+            } else if (rc) {
+                break;
+            } else if (page_is_zero((const uint64_t *)slot)) {
+                b->pfn[b->count++] = gfn | MIG_PFN_TYPE_XALLOC;
+                (*zero)++;
+            } else {
+                b->pfn[b->count++] = gfn;
+                b->nr_data++;
+            }
+            (*sent)++;
+            if (b->count == MIG_PAGE_BATCH)
+                rc = batch_flush(w, b);
         }
-        if (b->count == MIG_PAGE_BATCH)
-            rc = batch_flush(w, b);
     }
     if (!rc)
         rc = batch_flush(w, b);
@@ -515,10 +533,9 @@ static void report(const struct migrate_opts *o, const struct domain *d,
         p.rate_bps = bytes * 1000000000ULL / dt;
     if (window_ns && s->rounds > 1)
         p.dirty_pps = p.pages * 1000000000ULL / window_ns;
-    /* Every round, the final one too, reads all of guest memory to find
-     * what changed, so a final round that finds as much as this one takes
-     * about as long as this one did: that is the downtime if we paused
-     * now and the guest kept dirtying at this pace. */
+    /* A final round that finds as much to send as this one did takes
+     * about as long: the downtime if we paused now and the guest kept
+     * dirtying at this pace. */
     p.est_downtime_ns = dt;
     o->progress(&p, o->progress_opaque);
 }
@@ -529,20 +546,26 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
 {
     struct domain *d = doms[i];
     struct migrate_dom_stats *s = &st->dom[i];
-    struct pages p = {0};
-    uint64_t t0, dt, bytes0, sent, rate = 0, prev_t0 = 0;
+    struct pages p = {.first = true, .words = p2m_log_dirty_words(&d->p2m)};
+    uint64_t t0, dt, bytes0, sent, pending, rate = 0, prev_t0 = 0;
     int rc;
 
     s->domid = d->domid;
-    rc = p2m_for_each_extent(&d->p2m, add_extent, &p);
-    if (!rc) {
-        p.hash = xhv_calloc(p.n ? p.n : 1, sizeof(*p.hash));
-        rc = p.hash ? 0 : -ENOMEM;
-    }
+    p.todo = xhv_calloc(p.words, sizeof(*p.todo));
+    rc = p.todo ? 0 : -ENOMEM;
+    /* Before anything is read: a write from now on is logged. */
+    if (!rc)
+        rc = p2m_log_dirty_start(&d->p2m);
     if (!rc)
         rc = write_domain(w, d, o);
     /* Live rounds, while the guest runs. */
     while (!rc && o->live && i == 0 && s->rounds < o->max_rounds) {
+        pending = collect(d, &p);
+        /* What the log holds now is what a final round would send at
+         * least: stop once sending it fits the downtime asked for. */
+        if (s->rounds > 0 && rate &&
+            pending * MIG_PAGE_SIZE * 1000000ULL / rate <= o->max_downtime_ns)
+            break;
         t0 = mono_ns();
         bytes0 = w->bytes;
         rc = send_round(d, w, &p, b, &sent, &s->zero_pages);
@@ -553,21 +576,18 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
         report(o, d, s, false, w->bytes - bytes0, w->bytes, dt,
                prev_t0 ? t0 + dt - prev_t0 : 0);
         prev_t0 = t0;
-        /* Bytes per ms over this round; the next round's pages would take
-         * about sent * 4 KiB / rate, and the final one no more if the
-         * guest dirties no faster: stop once that fits. */
+        /* Bytes per ms, for the estimate above. */
         if (dt)
             rate = (w->bytes - bytes0) * 1000000ULL / dt;
-        if (s->rounds > 1 &&
-            (!rate ||
-             sent * MIG_PAGE_SIZE * 1000000ULL / rate <= o->max_downtime_ns))
-            break;
+        if (!rate)
+            rate = 1;
     }
     if (!rc)
         rc = park_group(doms, n, parked, st);
     if (!rc) {
         t0 = mono_ns();
         bytes0 = w->bytes;
+        collect(d, &p);
         rc = send_round(d, w, &p, b, &sent, &s->zero_pages);
         dt = mono_ns() - t0;
         s->pages[s->rounds++] = sent;
@@ -577,8 +597,8 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
     }
     if (!rc)
         rc = write_state(w, d);
-    xhv_free(p.gfn);
-    xhv_free(p.hash);
+    p2m_log_dirty_stop(&d->p2m);
+    xhv_free(p.todo);
     return rc;
 }
 

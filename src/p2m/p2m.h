@@ -105,6 +105,11 @@ gfn_t p2m_max_mapped_gfn(struct p2m *p);
  */
 int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len, bool to_guest);
 
+/* Copies the page at gfn out if it is the domain's RAM (p2m_ram_rw or
+ * _ro), under the p2m lock: -ENOENT when nothing is mapped there, -EPERM
+ * for any other kind of page. For a migration's rounds. */
+int p2m_read_ram(struct p2m *p, gfn_t gfn, void *buf);
+
 /* Host address of guest-physical gfn in the window, or NULL if unmapped.
  * Only valid until the gfn is unmapped. */
 void *p2m_gfn_to_virt(struct p2m *p, gfn_t gfn);

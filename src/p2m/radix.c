@@ -337,6 +337,32 @@ out:
     return rc;
 }
 
+int p2m_read_ram(struct p2m *p, gfn_t gfn, void *buf)
+{
+    enum p2m_type t;
+    uint64_t *e;
+    int rc = -ENOENT;
+
+    if (gfn >= p->nr_gfns)
+        return -ENOENT;
+    pthread_mutex_lock(&p->lock);
+    if (!p->window) {
+        rc = -ESRCH;
+        goto out;
+    }
+    if (leaf_entry(p, gfn, false, &e) || !(*e & P2M_PRESENT))
+        goto out;
+    t = (enum p2m_type)((*e & P2M_TYPE_MASK) >> P2M_TYPE_SHIFT);
+    rc = -EPERM;
+    if (t != p2m_ram_rw && t != p2m_ram_ro)
+        goto out;
+    memcpy(buf, p->window + (gfn << PAGE_SHIFT), PAGE_SIZE);
+    rc = 0;
+out:
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
 void *p2m_gfn_to_virt(struct p2m *p, gfn_t gfn)
 {
     if (p2m_lookup(p, gfn, NULL, NULL))
