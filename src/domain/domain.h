@@ -108,6 +108,12 @@ struct domain_backend {
      * vector on KVM). Called with the domain's event-channel lock held,
      * from any thread; must not take a domain lock. NULL: none. */
     void (*upcall)(struct vcpu *v);
+    /* A migration's log of the guest's own writes (KVM's dirty log):
+     * turned on and off, and harvested into the P2M's log
+     * (p2m_mark_dirty). NULL where the backend logs into the P2M as the
+     * guest writes (sim). */
+    int (*log_dirty)(struct domain *d, bool on);
+    int (*harvest_dirty)(struct domain *d);
 };
 
 struct vcpu {

@@ -38,6 +38,11 @@ struct rdom {
     uint64_t tot_pages;
     bool have_shinfo;
     char prog[32];
+    /* A bit per gfn this stream has put bytes in. A page it has not is
+     * still as the heap gave it, zeroed (src/mm/scrub.c), so an all-zero
+     * page (XALLOC) for it needs no write: an idle guest's RAM arrives
+     * without touching it. */
+    uint64_t *written;
 };
 
 /* The group being restored: file-scope because evtchn_lu_link()'s
@@ -169,7 +174,15 @@ static int on_pages(struct rdom *rd, const struct mig_item *it, char *err,
                        it->index, (unsigned long long)it->offset,
                        (unsigned long long)gfn,
                        (unsigned long long)rd->d->p2m.nr_gfns);
+        if (!rd->written) {
+            rd->written = xhv_calloc(p2m_log_dirty_words(&rd->d->p2m),
+                                     sizeof(*rd->written));
+            if (!rd->written)
+                return say(err, errlen, -ENOMEM, "out of memory restoring d%u",
+                           rd->d->domid);
+        }
         if (type == MIG_PFN_TYPE_XTAB) {
+            rd->written[gfn / 64] &= ~(1ULL << (gfn % 64));
             /* Gone on the sender (given back while it was migrating):
              * gone here too, so tot_pages ends up the same. */
             if (p2m_lookup(&rd->d->p2m, gfn, NULL, &t) == 0 && t == p2m_ram_rw)
@@ -179,7 +192,12 @@ static int on_pages(struct rdom *rd, const struct mig_item *it, char *err,
         if (type == MIG_PFN_TYPE_NOTAB) {
             src = data;
             data += MIG_PAGE_SIZE;
+        } else if (!(rd->written[gfn / 64] & (1ULL << (gfn % 64))) &&
+                   p2m_lookup(&rd->d->p2m, gfn, NULL, &t) == 0 &&
+                   t == p2m_ram_rw) {
+            continue; /* zero since the heap scrubbed it */
         }
+        rd->written[gfn / 64] |= 1ULL << (gfn % 64);
         /* Only pages of the new domain's own RAM: p2m_copy() refuses
          * anything special or read-only. */
         rc = p2m_copy(&rd->d->p2m, gfn << PAGE_SHIFT, (void *)src,
@@ -501,10 +519,21 @@ static int resume(struct rdom *rd, bool paused, char *err, size_t errlen)
     return rc;
 }
 
+static void free_written(void)
+{
+    unsigned int i;
+
+    for (i = 0; i < grp.nr; i++) {
+        xhv_free(grp.dom[i].written);
+        grp.dom[i].written = NULL;
+    }
+}
+
 static void undo(struct migrate_restored *out)
 {
     unsigned int i;
 
+    free_written();
     for (i = 0; i < grp.nr; i++) {
         if (grp.dom[i].d) {
             domain_kill(grp.dom[i].d);
@@ -560,6 +589,7 @@ int migrate_restore(struct mig_reader *r, const struct migrate_restore_opts *o,
         undo(out);
         return rc;
     }
+    free_written();
     out->nr = grp.nr;
     for (i = 0; i < grp.nr; i++)
         out->dom[i] = grp.dom[i].d; /* the creation reference, handed on */

@@ -141,21 +141,27 @@ static void mark_xhv_pages(struct domain *d)
     }
 }
 
-/* Fills p->todo for the next round; returns how many gfns it holds. */
-static uint64_t collect(struct domain *d, struct pages *p)
+/* Fills p->todo for the next round; *n: how many gfns it holds. */
+static int collect(struct domain *d, struct pages *p, uint64_t *n)
 {
-    uint64_t i, n = 0;
+    uint64_t i;
+    int rc = 0;
 
+    *n = 0;
     if (p->first) {
         p->first = false;
         p2m_for_each_extent(&d->p2m, add_extent, p); /* cannot fail */
     } else {
+        /* The backend's log of the guest's writes (KVM's) into the
+         * P2M's first, then the P2M's into ours. */
+        if (d->backend && d->backend->harvest_dirty)
+            rc = d->backend->harvest_dirty(d);
         mark_xhv_pages(d);
         p2m_log_dirty_harvest(&d->p2m, p->todo, p->words);
     }
     for (i = 0; i < p->words; i++)
-        n += (uint64_t)__builtin_popcountll(p->todo[i]);
-    return n;
+        *n += (uint64_t)__builtin_popcountll(p->todo[i]);
+    return rc;
 }
 
 static bool page_is_zero(const uint64_t *w)
@@ -548,6 +554,7 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
     struct migrate_dom_stats *s = &st->dom[i];
     struct pages p = {.first = true, .words = p2m_log_dirty_words(&d->p2m)};
     uint64_t t0, dt, bytes0, sent, pending, rate = 0, prev_t0 = 0;
+    bool backend_logs = false;
     int rc;
 
     s->domid = d->domid;
@@ -556,11 +563,17 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
     /* Before anything is read: a write from now on is logged. */
     if (!rc)
         rc = p2m_log_dirty_start(&d->p2m);
+    if (!rc && d->backend && d->backend->log_dirty) {
+        rc = d->backend->log_dirty(d, true);
+        backend_logs = !rc;
+    }
     if (!rc)
         rc = write_domain(w, d, o);
     /* Live rounds, while the guest runs. */
     while (!rc && o->live && i == 0 && s->rounds < o->max_rounds) {
-        pending = collect(d, &p);
+        rc = collect(d, &p, &pending);
+        if (rc)
+            break;
         /* What the log holds now is what a final round would send at
          * least: stop once sending it fits the downtime asked for. */
         if (s->rounds > 0 && rate &&
@@ -587,8 +600,9 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
     if (!rc) {
         t0 = mono_ns();
         bytes0 = w->bytes;
-        collect(d, &p);
-        rc = send_round(d, w, &p, b, &sent, &s->zero_pages);
+        rc = collect(d, &p, &pending);
+        if (!rc)
+            rc = send_round(d, w, &p, b, &sent, &s->zero_pages);
         dt = mono_ns() - t0;
         s->pages[s->rounds++] = sent;
         if (!rc)
@@ -597,6 +611,8 @@ static int save_one(struct domain **doms, unsigned int n, unsigned int i,
     }
     if (!rc)
         rc = write_state(w, d);
+    if (backend_logs)
+        d->backend->log_dirty(d, false);
     p2m_log_dirty_stop(&d->p2m);
     xhv_free(p.todo);
     return rc;
