@@ -7,14 +7,13 @@
  * write that lands after the exchange sets the bit again for the next
  * round and none is lost.
  *
- * The bitmap is never freed while the P2M lives: a writer that saw
- * logging on may still be about to set its bit when logging stops, and a
- * stale bit in a log nobody reads costs nothing.
+ * The bitmap lives as long as the P2M (p2m_init() allocates it): a
+ * writer that saw logging on may still be about to set its bit when
+ * logging stops, and a stale bit in a log nobody reads costs nothing.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "lib/alloc.h"
 #include "p2m/p2m.h"
 
 uint64_t p2m_log_dirty_words(const struct p2m *p)
@@ -24,24 +23,14 @@ uint64_t p2m_log_dirty_words(const struct p2m *p)
 
 int p2m_log_dirty_start(struct p2m *p)
 {
-    uint64_t *bm;
-    int rc = 0;
+    uint64_t i;
 
-    pthread_mutex_lock(&p->lock);
-    if (!p->dirty) {
-        bm = xhv_calloc(p2m_log_dirty_words(p), sizeof(*bm));
-        if (!bm)
-            rc = -ENOMEM;
-        else
-            __atomic_store_n(&p->dirty, bm, __ATOMIC_RELEASE);
-    } else {
-        for (uint64_t i = 0; i < p2m_log_dirty_words(p); i++)
-            __atomic_store_n(&p->dirty[i], 0, __ATOMIC_RELAXED);
-    }
-    if (!rc)
-        __atomic_store_n(&p->logging, true, __ATOMIC_SEQ_CST);
-    pthread_mutex_unlock(&p->lock);
-    return rc;
+    if (!p->dirty)
+        return -ESRCH;
+    for (i = 0; i < p2m_log_dirty_words(p); i++)
+        __atomic_store_n(&p->dirty[i], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->logging, true, __ATOMIC_SEQ_CST);
+    return 0;
 }
 
 void p2m_log_dirty_stop(struct p2m *p)
@@ -63,7 +52,7 @@ void p2m_mark_dirty(struct p2m *p, gfn_t gfn)
      * exchanging the word sees the write or sees the bit. */
     if (!__atomic_load_n(&p->logging, __ATOMIC_SEQ_CST) || gfn >= p->nr_gfns)
         return;
-    bm = __atomic_load_n(&p->dirty, __ATOMIC_ACQUIRE);
+    bm = p->dirty;
     __atomic_fetch_or(&bm[gfn / 64], 1ULL << (gfn % 64), __ATOMIC_SEQ_CST);
 }
 
@@ -82,7 +71,7 @@ void p2m_mark_dirty_all(struct p2m *p)
 
     if (!__atomic_load_n(&p->logging, __ATOMIC_SEQ_CST))
         return;
-    bm = __atomic_load_n(&p->dirty, __ATOMIC_ACQUIRE);
+    bm = p->dirty;
     for (i = 0; i < n; i++) {
         uint64_t bits = i + 1 < n || !(p->nr_gfns % 64)
                             ? ~0ULL
@@ -94,7 +83,7 @@ void p2m_mark_dirty_all(struct p2m *p)
 
 uint64_t p2m_log_dirty_harvest(struct p2m *p, uint64_t *out, uint64_t nwords)
 {
-    uint64_t *bm = __atomic_load_n(&p->dirty, __ATOMIC_ACQUIRE);
+    uint64_t *bm = p->dirty;
     uint64_t i, n = p2m_log_dirty_words(p), moved = 0;
 
     if (!bm)

@@ -63,9 +63,9 @@ struct p2m {
      * entry: live update tells from it whether the physmap it staged
      * before the blackout is still the physmap. */
     uint64_t gen;
-    /* Log-dirty (dirty.c): a bit per gfn of the window, allocated by the
-     * first p2m_log_dirty_start() and kept until teardown, so a writer
-     * that saw logging on never writes into freed memory. */
+    /* Log-dirty (dirty.c): a bit per gfn of the window, allocated with
+     * the P2M and kept until teardown, so a writer that saw logging on
+     * never writes into freed memory. */
     uint64_t *dirty;
     bool logging; /* atomic */
 };
@@ -166,7 +166,7 @@ int p2m_move_ram(struct p2m *p, gfn_t from, gfn_t to);
  * a migration is sent (or sent as gone). Marking is a load and a branch
  * when nobody logs.
  */
-int p2m_log_dirty_start(struct p2m *p); /* clears the log */
+int p2m_log_dirty_start(struct p2m *p); /* clears the log; cannot fail */
 void p2m_log_dirty_stop(struct p2m *p);
 bool p2m_log_dirty_on(const struct p2m *p);
 void p2m_mark_dirty(struct p2m *p, gfn_t gfn);

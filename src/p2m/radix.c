@@ -104,6 +104,16 @@ int p2m_init(struct p2m *p, uint64_t nr_gfns)
         p->root = NULL;
         return rc;
     }
+    /* The log-dirty bitmap (dirty.c) now, not when a migration starts: a
+     * bit per gfn (32 KiB per GiB), and a migration then never fails for
+     * want of it. */
+    p->dirty = xhv_calloc((nr_gfns + 63) / 64, sizeof(*p->dirty));
+    if (!p->dirty) {
+        munmap(w, nr_gfns << PAGE_SHIFT);
+        free_xenheap_pages(p->root, 0);
+        p->root = NULL;
+        return -ENOMEM;
+    }
     p->window = w;
     p->nr_gfns = nr_gfns;
     p->nr_tables = 1;
