@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The client end of the control protocol, used by the xhv CLI and by
- * tests: connect to xhvd's socket, send one request, read its answer.
+ * tests: connect to xhvd's socket, send one request (with, at most, one
+ * descriptor passed along), read its answer.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,7 +49,8 @@ int ctl_connect(const char *rundir, int *out, char *err, size_t errlen)
     return 0;
 }
 
-static int send_request(int fd, const char *cmd, struct json_object *args)
+static int send_request(int fd, const char *cmd, struct json_object *args,
+                        int pass_fd)
 {
     struct json_object *req = ctl_obj();
     const char *text;
@@ -67,7 +69,7 @@ static int send_request(int fd, const char *cmd, struct json_object *args)
     if (!rc) {
         text = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN,
                                                  &len);
-        rc = text ? ctl_write_msg(fd, text, len) : -ENOMEM;
+        rc = text ? ctl_write_msg_fd(fd, text, len, pass_fd) : -ENOMEM;
     }
     json_object_put(req);
     return rc;
@@ -92,9 +94,9 @@ static int parse_answer(struct json_object *ans, struct json_object **result,
     return -ctl_errno_from_name(name);
 }
 
-int ctl_call_progress(int fd, const char *cmd, struct json_object *args,
-                      ctl_progress_fn progress, void *opaque,
-                      struct json_object **result, char *err, size_t errlen)
+int ctl_call_progress_fd(int fd, const char *cmd, struct json_object *args,
+                         int pass_fd, ctl_progress_fn progress, void *opaque,
+                         struct json_object **result, char *err, size_t errlen)
 {
     struct json_object *ans = NULL, *p;
     char *buf = NULL;
@@ -102,7 +104,7 @@ int ctl_call_progress(int fd, const char *cmd, struct json_object *args,
     int rc;
 
     *result = NULL;
-    rc = send_request(fd, cmd, args);
+    rc = send_request(fd, cmd, args, pass_fd);
     if (rc) {
         snprintf(err, errlen, "sending request: %s", strerror(-rc));
         return rc;
@@ -130,6 +132,14 @@ int ctl_call_progress(int fd, const char *cmd, struct json_object *args,
     rc = parse_answer(ans, result, err, errlen);
     json_object_put(ans);
     return rc;
+}
+
+int ctl_call_progress(int fd, const char *cmd, struct json_object *args,
+                      ctl_progress_fn progress, void *opaque,
+                      struct json_object **result, char *err, size_t errlen)
+{
+    return ctl_call_progress_fd(fd, cmd, args, -1, progress, opaque, result,
+                                err, errlen);
 }
 
 int ctl_call(int fd, const char *cmd, struct json_object *args,

@@ -17,6 +17,11 @@
  * and then closes that connection. The full command list is in
  * docs/control-protocol.md.
  *
+ * A request may carry one file descriptor (SCM_RIGHTS with its frame):
+ * `migrate` with "dest": "fd" sends the stream on it. xhvd closes any
+ * descriptor its request did not ask for, and refuses a request that asks
+ * for one that did not come.
+ *
  * json-c allocates for itself; every call here that makes JSON is a fault
  * site of its caller's name, so fault injection reaches those paths.
  */
@@ -55,6 +60,9 @@ int ctl_write_msg(int fd, const char *buf, size_t len);
 int ctl_read_msg(int fd, char **buf, size_t *len, int timeout_ms);
 uint32_t ctl_frame_len(const uint8_t hdr[4]);
 void ctl_frame_hdr(uint8_t hdr[4], uint32_t len);
+/* The same, passing pass_fd (if >= 0) with the frame as SCM_RIGHTS on a
+ * unix socket; the caller keeps its own copy to close. */
+int ctl_write_msg_fd(int fd, const char *buf, size_t len, int pass_fd);
 
 /* JSON: parse one object (depth-limited); NULL with a message in err. */
 #define ctl_json_parse(buf, len, err, errlen)                                  \
@@ -103,5 +111,9 @@ typedef void (*ctl_progress_fn)(struct json_object *progress, void *opaque);
 int ctl_call_progress(int fd, const char *cmd, struct json_object *args,
                       ctl_progress_fn progress, void *opaque,
                       struct json_object **result, char *err, size_t errlen);
+/* The same, passing pass_fd (if >= 0) with the request frame. */
+int ctl_call_progress_fd(int fd, const char *cmd, struct json_object *args,
+                         int pass_fd, ctl_progress_fn progress, void *opaque,
+                         struct json_object **result, char *err, size_t errlen);
 
 #endif /* XHV_CTL_CTL_H */

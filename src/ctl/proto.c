@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ctl/ctl.h"
@@ -164,6 +165,49 @@ int ctl_write_msg(int fd, const char *buf, size_t len)
     ctl_frame_hdr(hdr, (uint32_t)len);
     rc = write_all(fd, hdr, sizeof(hdr));
     return rc ? rc : write_all(fd, buf, len);
+}
+
+int ctl_write_msg_fd(int fd, const char *buf, size_t len, int pass_fd)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } ctrl;
+    uint8_t hdr[4];
+    struct iovec iov[2] = {{.iov_base = hdr, .iov_len = sizeof(hdr)},
+                           {.iov_base = (char *)buf, .iov_len = len}};
+    struct msghdr mh = {.msg_iov = iov,
+                        .msg_iovlen = 2,
+                        .msg_control = ctrl.buf,
+                        .msg_controllen = sizeof(ctrl.buf)};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    ssize_t n;
+    size_t sent;
+
+    if (pass_fd < 0)
+        return ctl_write_msg(fd, buf, len);
+    if (len == 0 || len > CTL_MAX_MSG)
+        return -EMSGSIZE;
+    ctl_frame_hdr(hdr, (uint32_t)len);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+    /* The descriptor rides on the first byte of the header; whatever the
+     * first call does not send goes after it as plain bytes. */
+    do
+        n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    sent = (size_t)n;
+    if (sent < sizeof(hdr)) {
+        int rc = write_all(fd, hdr + sent, sizeof(hdr) - sent);
+
+        return rc ? rc : write_all(fd, buf, len);
+    }
+    sent -= sizeof(hdr);
+    return sent < len ? write_all(fd, buf + sent, len - sent) : 0;
 }
 
 static int read_all(int fd, void *buf, size_t len, int timeout_ms)

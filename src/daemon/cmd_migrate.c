@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -442,8 +443,33 @@ static int connect_tcp(const char *spec, int *fd, char *err, size_t errlen)
     return 0;
 }
 
+/* "fd": the descriptor the client passed with the request
+ * (docs/control-protocol.md). */
+static int take_passed_dest(int *fd, char *err, size_t errlen)
+{
+    struct stat st;
+    int pfd = server_take_passed_fd();
+
+    if (pfd < 0) {
+        snprintf(err, errlen,
+                 "'dest' is \"fd\" but no descriptor came with the request "
+                 "(SCM_RIGHTS)");
+        return -EBADF;
+    }
+    if (fstat(pfd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen,
+                 "the descriptor passed for 'dest' is not a socket");
+        close(pfd);
+        return -EINVAL;
+    }
+    *fd = pfd;
+    return 0;
+}
+
 static int connect_dest(const char *dest, int *fd, char *err, size_t errlen)
 {
+    if (strcmp(dest, "fd") == 0)
+        return take_passed_dest(fd, err, errlen);
     if (strncmp(dest, "tcp:", 4) == 0)
         return connect_tcp(dest + 4, fd, err, errlen);
     if (strncmp(dest, "unix:", 5) == 0)
@@ -588,9 +614,12 @@ int cmd_migrate(struct json_object *args, struct json_object **result,
     int rc;
 
     rc = migrate_args(args, &m, err, errlen);
+    /* A passed descriptor first: it is closed on every refusal below. */
+    if (!rc && strcmp(m.dest, "fd") == 0)
+        rc = connect_dest(m.dest, &io.fd, err, errlen);
     if (!rc)
         rc = find_domains(args, doms, &n, err, errlen);
-    if (!rc)
+    if (!rc && io.fd < 0)
         rc = connect_dest(m.dest, &io.fd, err, errlen);
     if (!rc && (fault_fire("mig_connect") || send_hello(io.fd, n))) {
         snprintf(err, errlen, "cannot talk to the target");

@@ -142,6 +142,9 @@ int server_run(const char *rundir, int ready_fd);
 int server_listen_fd(void);
 /* The connection whose request is being handled, or -1. */
 int server_current_client_fd(void);
+/* The descriptor passed with that request (SCM_RIGHTS), now the caller's
+ * to close; -1 when none came (or it was taken already). */
+int server_take_passed_fd(void);
 /* Writes one extra frame to that connection before its answer (a
  * migration's progress, docs/control-protocol.md), with the answer's
  * bounded wait. */

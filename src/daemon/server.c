@@ -12,6 +12,15 @@
  * A frame length of 0 or over CTL_MAX_MSG cannot be skipped safely (the
  * stream has lost its framing), so that client gets an EMSGSIZE answer
  * and is disconnected; nothing else is affected.
+ *
+ * A client may pass one file descriptor with a request (SCM_RIGHTS on any
+ * byte of its frame; docs/control-protocol.md): `xhv migrate` hands over
+ * the connection to the target that way. Every read is a recvmsg() so
+ * that no descriptor is ever dropped unseen; the first one of a frame is
+ * kept in the client (c->passed_fd) and lent to that frame's handler,
+ * which takes it with server_take_passed_fd(); any others, and one the
+ * handler did not take, are closed. So a descriptor lives at most as long
+ * as the request it came with, and one that came unasked is never used.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +56,7 @@ struct client {
     size_t hdr_got;
     char *msg; /* allocated once the length is known */
     size_t len, got;
+    int passed_fd; /* came with the frame being read, or -1 */
 };
 
 static struct client *clients[MAX_CLIENTS];
@@ -73,7 +83,8 @@ static void notify_guest_shutdown(struct domain *d)
     (void)w; /* a full counter already means "look" */
 }
 
-static int listen_fd = -1, current_client_fd = -1;
+/* Both only set while handle_frame() runs a handler (loop thread). */
+static int listen_fd = -1, current_client_fd = -1, current_passed_fd = -1;
 
 int server_listen_fd(void)
 {
@@ -83,6 +94,14 @@ int server_listen_fd(void)
 int server_current_client_fd(void)
 {
     return current_client_fd;
+}
+
+int server_take_passed_fd(void)
+{
+    int fd = current_passed_fd;
+
+    current_passed_fd = -1;
+    return fd;
 }
 
 static int listen_socket(const char *rundir, int *out)
@@ -130,6 +149,8 @@ static void client_close(struct client *c)
         if (clients[i] == c)
             clients[i] = NULL;
     close(c->fd);
+    if (c->passed_fd >= 0)
+        close(c->passed_fd);
     xhv_free(c->msg);
     xhv_free(c);
 }
@@ -188,8 +209,14 @@ static int handle_frame(struct client *c)
     int rc;
 
     current_client_fd = c->fd;
+    current_passed_fd = c->passed_fd;
+    c->passed_fd = -1;
     rc = daemon_handle_request(c->msg, c->len, &answer, &alen);
     current_client_fd = -1;
+    /* Not taken: it came unasked, or the request was refused first. */
+    if (current_passed_fd >= 0)
+        close(current_passed_fd);
+    current_passed_fd = -1;
     xhv_free(c->msg);
     c->msg = NULL;
     c->hdr_got = 0;
@@ -207,6 +234,49 @@ static int handle_frame(struct client *c)
     return rc;
 }
 
+/* Keeps the first descriptor of a frame; closes any other. The kernel
+ * closes those that did not fit in the buffer (MSG_CTRUNC). */
+static void keep_passed_fds(struct client *c, struct msghdr *mh)
+{
+    struct cmsghdr *cm;
+
+    for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+        size_t i, n;
+
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (i = 0; i < n; i++) {
+            int fd;
+
+            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+            if (c->passed_fd < 0)
+                c->passed_fd = fd;
+            else
+                close(fd);
+        }
+    }
+}
+
+/* recv() that also collects descriptors passed with the bytes. */
+static ssize_t client_recv(struct client *c, void *buf, size_t len)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(4 * sizeof(int))];
+    } ctrl;
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    struct msghdr mh = {.msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = ctrl.buf,
+                        .msg_controllen = sizeof(ctrl.buf)};
+    ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+    if (n >= 0)
+        keep_passed_fds(c, &mh);
+    return n;
+}
+
 /* Reads what is there; returns <0 when the client must go. */
 static int client_read(struct client *c)
 {
@@ -214,10 +284,10 @@ static int client_read(struct client *c)
         ssize_t n;
 
         if (c->hdr_got < sizeof(c->hdr)) {
-            n = recv(c->fd, c->hdr + c->hdr_got, sizeof(c->hdr) - c->hdr_got,
-                     MSG_DONTWAIT);
+            n = client_recv(c, c->hdr + c->hdr_got,
+                            sizeof(c->hdr) - c->hdr_got);
         } else {
-            n = recv(c->fd, c->msg + c->got, c->len - c->got, MSG_DONTWAIT);
+            n = client_recv(c, c->msg + c->got, c->len - c->got);
         }
         if (n == 0)
             return -ECONNRESET;
@@ -279,6 +349,7 @@ static void accept_client(int lfd, int epfd)
         return;
     }
     c->fd = fd;
+    c->passed_fd = -1;
     ev.data.ptr = c;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
         close(fd);

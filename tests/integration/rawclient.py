@@ -520,6 +520,59 @@ def pipelined(path):
     print("# four pipelined answers in order; a byte-wise frame answered")
 
 
+def expect_closed_by_xhvd(mine, what):
+    """mine's peer was passed to xhvd and closed there: mine sees EOF (the
+    local copy of the peer is closed already). Bounded by TIMEOUT."""
+    mine.settimeout(TIMEOUT)
+    try:
+        extra = mine.recv(1)
+    except ConnectionResetError:
+        extra = b""
+    if extra:
+        raise Fail("%s: the passed descriptor got bytes %r" % (what, extra))
+    print("# %s: xhvd closed the passed descriptor" % what)
+
+
+def send_with_fds(s, obj, fds):
+    socket.send_fds(s, [frame(obj)], fds)
+
+
+@case
+def passed_fd(path):
+    """Descriptor passing (SCM_RIGHTS): a migrate request that says "dest":
+    "fd" without a descriptor is refused before anything happens; one that
+    comes unasked, or with a refused request, is closed; a pipe is not a
+    connection."""
+    s = connect(path)
+    expect_error(request(s, {"cmd": "migrate", "args": {
+        "domain": "alpha", "dest": "fd"}}), "EBADF",
+        "migrate dest fd without a descriptor", "no descriptor")
+    still_talks(s)
+    mine1, theirs1 = socket.socketpair()
+    mine2, theirs2 = socket.socketpair()
+    send_with_fds(s, {"cmd": "hello"}, [theirs1.fileno(), theirs2.fileno()])
+    theirs1.close()
+    theirs2.close()
+    expect_ok(recv_answer(s), "hello with two descriptors")
+    expect_closed_by_xhvd(mine1, "hello's 1st descriptor (unasked)")
+    expect_closed_by_xhvd(mine2, "hello's 2nd descriptor (unasked)")
+    mine3, theirs3 = socket.socketpair()
+    send_with_fds(s, {"cmd": "migrate", "args": {
+        "domain": "nosuch", "dest": "fd"}}, [theirs3.fileno()])
+    theirs3.close()
+    expect_error(recv_answer(s), "ENOENT", "migrate of no domain, with a "
+                 "descriptor")
+    expect_closed_by_xhvd(mine3, "a refused migrate's descriptor")
+    r, w = os.pipe()
+    send_with_fds(s, {"cmd": "migrate", "args": {
+        "domain": "alpha", "dest": "fd"}}, [w])
+    os.close(w)
+    expect_error(recv_answer(s), "EINVAL", "migrate to a pipe",
+                 "not a socket")
+    os.close(r)
+    still_talks(s, "after the descriptor cases")
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] == "cases":
         print("\n".join(CASES))
