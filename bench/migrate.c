@@ -2,7 +2,8 @@
 /*
  * bench/migrate: live migration of a sim guest between two private
  * xhvds (docs/migration.md), over a unix socket (the target's rundir)
- * and over TCP loopback (through an `xhv migrate-receive` relay), for an
+ * and over TCP loopback (through an `xhv migrate-receive --insecure`
+ * relay, the connection made here and passed to xhvd), for an
  * idle guest and a busy one (memcheck rewriting its pages all the time).
  *
  * Baseline, same run, same transport: a plain socket copy of the same
@@ -22,6 +23,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +66,10 @@ static uint64_t median(uint64_t *v, unsigned int n)
     return v[n / 2];
 }
 
-static int call(const char *rundir, const char *cmd, struct json_object *args,
-                struct json_object **res)
+/* One request; pass_fd (if >= 0) goes with it (SCM_RIGHTS). */
+static int call_fd(const char *rundir, const char *cmd,
+                   struct json_object *args, int pass_fd,
+                   struct json_object **res)
 {
     char err[512];
     int fd, rc;
@@ -77,11 +81,39 @@ static int call(const char *rundir, const char *cmd, struct json_object *args,
         json_object_put(args);
         return rc;
     }
-    rc = ctl_call(fd, cmd, args, res, err, sizeof(err));
+    rc = ctl_call_progress_fd(fd, cmd, args, pass_fd, NULL, NULL, res, err,
+                              sizeof(err));
     close(fd);
     if (rc)
         fprintf(stderr, "migrate: %s: %s\n", cmd, err);
     return rc;
+}
+
+static int call(const char *rundir, const char *cmd, struct json_object *args,
+                struct json_object **res)
+{
+    return call_fd(rundir, cmd, args, -1, res);
+}
+
+/* As `xhv migrate --insecure` does: the connection to the relay is made
+ * here and handed to xhvd with the request ("dest": "fd"). */
+static int connect_relay(unsigned int port, int *out)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        int rc = -errno;
+
+        if (s >= 0)
+            close(s);
+        return rc;
+    }
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    *out = s;
+    return 0;
 }
 
 static uint64_t get_u64(struct json_object *o, const char *key)
@@ -379,11 +411,13 @@ static int migrate_once(struct xhvd *from, struct xhvd *to, bool tcp,
     pid_t relay = -1;
     unsigned int port = 0;
     char dest[128];
-    int rc = args ? 0 : -ENOMEM;
+    int rc = args ? 0 : -ENOMEM, conn = -1;
 
     if (!rc && tcp) {
         rc = start_relay(to->rundir, &relay, &port);
-        snprintf(dest, sizeof(dest), "tcp:127.0.0.1:%u", port);
+        if (!rc)
+            rc = connect_relay(port, &conn);
+        snprintf(dest, sizeof(dest), "fd");
     } else {
         snprintf(dest, sizeof(dest), "%s", to->rundir);
     }
@@ -391,10 +425,12 @@ static int migrate_once(struct xhvd *from, struct xhvd *to, bool tcp,
                 ctl_add(args, "dest", ctl_str(dest))))
         rc = -ENOMEM;
     if (!rc) {
-        rc = call(from->rundir, "migrate", args, &res);
+        rc = call_fd(from->rundir, "migrate", args, conn, &res);
         args = NULL;
     }
     json_object_put(args);
+    if (conn >= 0)
+        close(conn);
     if (!rc) {
         out->total_ns = get_u64(res, "total_ns");
         out->downtime_ns = get_u64(res, "downtime_ns");

@@ -96,11 +96,11 @@ static const struct cli_cmd commands[] = {
      "  name=NEW   restore a single domain under another name\n",
      cmd_restore},
     {"migrate",
-     "[--live|--no-live] [--max-downtime MS] [--max-rounds N] [--insecure] "
+     "[--live|--no-live] [--max-downtime MS] [--max-rounds N] [TRANSPORT] "
      "DOMAIN[,DOMAIN...] DEST",
      "Move running domains to another xhvd",
-     "DEST is the other xhvd's rundir (a path, or unix:PATH) or\n"
-     "tcp:HOST:PORT where `xhv migrate-receive --listen` waits. Live\n"
+     "DEST is the other xhvd's rundir (a path, or unix:PATH), tcp:HOST:PORT\n"
+     "where `xhv migrate-receive --listen` waits, or ssh:[USER@]HOST. Live\n"
      "(default): memory is copied while the guest runs, then again what\n"
      "changed, until the rest fits in --max-downtime or --max-rounds is\n"
      "reached; then the guest stops, the last pages and its state go, and\n"
@@ -110,14 +110,43 @@ static const struct cli_cmd commands[] = {
      "  --live / --no-live    iterate while running (default) or stop first\n"
      "  --max-downtime MS     target downtime for the last round (default 50)\n"
      "  --max-rounds N        live rounds at most (default 10, max 64)\n"
-     "  --insecure            allow a plaintext tcp: DEST (required)\n"
-     "  --fault SITE:N        (tests) arm a fault in this xhvd for the run\n",
+     "  --fault SITE:N        (tests) arm a fault in this xhvd for the run\n"
+     "\n"
+     "tcp: needs one of (the receiver uses the same kind):\n"
+     "  --tls-psk FILE        TLS with a pre-shared key, IDENTITY:HEXKEY as\n"
+     "                        psktool writes it; the file must be 0600\n"
+     "  --tls-cert FILE --tls-key FILE --tls-ca FILE\n"
+     "                        TLS with X.509: our certificate and key (0600),\n"
+     "                        and the CA that signed the receiver's\n"
+     "  --tls-name NAME       the name the receiver's certificate must carry\n"
+     "                        (default: HOST)\n"
+     "  --insecure            plaintext and unauthenticated\n"
+     "\n"
+     "ssh:[USER@]HOST runs CMD HOST XHV [--rundir DIR] migrate-receive "
+     "--stdio\n"
+     "  -s, --ssh-command CMD the ssh command, split on spaces (default ssh)\n"
+     "  --remote-xhv PATH     xhv on HOST (default xhv)\n"
+     "  --remote-rundir DIR   the rundir of the xhvd on HOST\n",
      cmd_migrate},
-    {"migrate-receive", "--listen [ADDR]:PORT --insecure",
-     "Receive one TCP migration into the local xhvd",
-     "Listens on ADDR:PORT (port 0: any; the address is printed), takes one\n"
-     "connection and relays it to this host's xhvd (--rundir), then exits.\n"
-     "Plaintext and unauthenticated: --insecure is required.\n",
+    {"migrate-receive",
+     "--listen [ADDR]:PORT (--tls-psk FILE | --tls-cert FILE --tls-key FILE "
+     "--tls-ca FILE | --insecure) | --stdio",
+     "Receive one migration into the local xhvd",
+     "Relays one incoming migration to this host's xhvd (--rundir), then\n"
+     "exits.\n"
+     "\n"
+     "  --listen [ADDR]:PORT  take one TCP connection (port 0: any; the\n"
+     "                        address is printed: \"listening on ADDR:PORT\")\n"
+     "  --tls-psk FILE        TLS: the sender must hold this pre-shared key\n"
+     "  --tls-cert FILE --tls-key FILE --tls-ca FILE\n"
+     "                        TLS: our certificate and key; the sender must\n"
+     "                        present a certificate signed by the CA\n"
+     "  --insecure            plaintext, anyone who connects (warns)\n"
+     "  --stdio               relay stdin/stdout (run by `xhv migrate\n"
+     "                        ssh:HOST` over ssh)\n"
+     "\n"
+     "The sender is authenticated before anything reaches xhvd; a failed\n"
+     "handshake says why and exits 1.\n",
      cmd_migrate_receive},
     {"info", "", "Show host, memory and daemon information", "", cmd_info},
     {"pause", "DOMAIN", "Pause a domain",

@@ -1,20 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * `xhv save`, `xhv restore`, `xhv migrate` and `xhv migrate-receive`
- * (docs/migration.md). The first three are requests to xhvd. The last is
- * a relay: it listens on TCP, takes one connection, connects to the local
- * xhvd's control socket and copies bytes both ways until both ends are
- * done, so the sending xhvd talks to this host's xhvd as if over its unix
- * socket. It is plaintext: it refuses to run without --insecure.
+ * `xhv save`, `xhv restore` and `xhv migrate` (docs/migration.md): their
+ * command lines, requests to xhvd and reports. The connection a migration
+ * travels on is migrate_dest.c's; the receiving end, `xhv
+ * migrate-receive`, is migrate_receive.c.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -206,6 +201,111 @@ static void print_progress(struct json_object *p, void *opaque)
     fflush(stdout);
 }
 
+/* Which options go with which DEST: TLS and --insecure with tcp:, the
+ * ssh options with ssh:, none with a rundir. 0, or 2 with the reason. */
+static int check_dest(const struct cli_cmd *c, const char *dest,
+                      const struct cli_mig_opts *o, bool ssh_opts)
+{
+    bool tcp = strncmp(dest, "tcp:", 4) == 0;
+    bool ssh = strncmp(dest, "ssh:", 4) == 0;
+    bool tls = cli_tls_wanted(&o->tls);
+    char err[256];
+
+    if (cli_tls_check_opts(&o->tls, true, err, sizeof(err))) {
+        cli_usage_error(c, "%s", err);
+        return 2;
+    }
+    if ((tls || o->insecure) && !tcp) {
+        cli_usage_error(c, "TLS options and --insecure are for a tcp: DEST");
+        return 2;
+    }
+    if (ssh_opts && !ssh) {
+        cli_usage_error(c, "-s, --remote-xhv and --remote-rundir are for an "
+                           "ssh: DEST");
+        return 2;
+    }
+    if (tls && o->insecure) {
+        cli_usage_error(c, "--insecure and TLS options exclude each other");
+        return 2;
+    }
+    if (ssh && cli_migrate_check_ssh(dest + 4, o, err, sizeof(err))) {
+        cli_usage_error(c, "%s", err);
+        return 2;
+    }
+    if (tcp && !tls && !o->insecure) {
+        fprintf(stderr,
+                "xhv migrate: %s: refusing to send guest memory over TCP "
+                "unauthenticated and in the clear. Secure it with "
+                "--tls-psk FILE (a key made by psktool) or --tls-cert, "
+                "--tls-key and --tls-ca (X.509), the receiver running "
+                "`xhv migrate-receive` with the matching options; or use "
+                "ssh:HOST; or pass --insecure on a network you trust\n",
+                dest);
+        return 2;
+    }
+    if (o->insecure)
+        fprintf(stderr,
+                "xhv migrate: warning: sending in the clear to %s, "
+                "to whoever answers there\n",
+                dest);
+    return 0;
+}
+
+static int parse_opt(const struct cli_cmd *c, int opt, struct json_object *args,
+                     struct cli_mig_opts *o, bool *ssh_opts)
+{
+    unsigned long long v;
+
+    switch (opt) {
+    case 'l':
+    case 'L':
+        return add_or_fail(args, "live", ctl_bool(opt == 'l'));
+    case 'd':
+    case 'r':
+        if (parse_u64(optarg, &v)) {
+            cli_usage_error(c, "--%s takes a number",
+                            opt == 'd' ? "max-downtime" : "max-rounds");
+            return 2;
+        }
+        return add_or_fail(args, opt == 'd' ? "max_downtime_ms" : "max_rounds",
+                           ctl_u64(v));
+    case 'i':
+        o->insecure = true;
+        return 0;
+    case 'F': /* tests: arm a fault in the sending xhvd */
+        return add_or_fail(args, "fault", ctl_str(optarg));
+    case 'P':
+        o->tls.psk = optarg;
+        return 0;
+    case 'C':
+        o->tls.cert = optarg;
+        return 0;
+    case 'K':
+        o->tls.key = optarg;
+        return 0;
+    case 'A':
+        o->tls.ca = optarg;
+        return 0;
+    case 'N':
+        o->tls.name = optarg;
+        return 0;
+    case 's':
+        o->ssh_cmd = optarg;
+        break;
+    case 'X':
+        o->remote_xhv = optarg;
+        break;
+    case 'R':
+        o->remote_rundir = optarg;
+        break;
+    default:
+        cli_usage_error(c, "unknown option");
+        return 2;
+    }
+    *ssh_opts = true;
+    return 0;
+}
+
 int cmd_migrate(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -215,12 +315,20 @@ int cmd_migrate(int argc, char **argv)
         {"max-rounds", required_argument, NULL, 'r'},
         {"insecure", no_argument, NULL, 'i'},
         {"fault", required_argument, NULL, 'F'},
+        {"tls-psk", required_argument, NULL, 'P'},
+        {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},
+        {"tls-ca", required_argument, NULL, 'A'},
+        {"tls-name", required_argument, NULL, 'N'},
+        {"ssh-command", required_argument, NULL, 's'},
+        {"remote-xhv", required_argument, NULL, 'X'},
+        {"remote-rundir", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     const struct cli_cmd *c = cli_find("migrate");
+    struct cli_mig_opts o = {.ssh_cmd = "ssh", .remote_xhv = "xhv"};
     struct json_object *args = ctl_obj(), *r = NULL, *t = NULL;
-    bool insecure = false;
-    unsigned long long v;
+    bool ssh_opts = false;
     const char *dest;
     char rundir[4096];
     int opt, rc = 0;
@@ -228,57 +336,21 @@ int cmd_migrate(int argc, char **argv)
     if (!args)
         return 1;
     optind = 1;
-    while (!rc && (opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'l':
-        case 'L':
-            rc = add_or_fail(args, "live", ctl_bool(opt == 'l'));
-            break;
-        case 'd':
-        case 'r':
-            if (parse_u64(optarg, &v)) {
-                cli_usage_error(c, "--%s takes a number",
-                                opt == 'd' ? "max-downtime" : "max-rounds");
-                rc = 2;
-            } else {
-                rc = add_or_fail(args,
-                                 opt == 'd' ? "max_downtime_ms" : "max_rounds",
-                                 ctl_u64(v));
-            }
-            break;
-        case 'i':
-            insecure = true;
-            break;
-        case 'F': /* tests: arm a fault in the sending xhvd */
-            rc = add_or_fail(args, "fault", ctl_str(optarg));
-            break;
-        default:
-            cli_usage_error(c, "unknown option");
-            rc = 2;
-        }
-    }
+    while (!rc && (opt = getopt_long(argc, argv, "s:", longopts, NULL)) != -1)
+        rc = parse_opt(c, opt, args, &o, &ssh_opts);
     if (!rc && argc - optind != 2) {
         cli_usage_error(c, "DOMAIN and DEST expected");
         rc = 2;
     }
+    if (!rc)
+        rc = check_dest(c, argv[optind + 1], &o, ssh_opts);
     if (rc) {
         json_object_put(args);
         return rc;
     }
     dest = argv[optind + 1];
-    if (strncmp(dest, "tcp:", 4) == 0) {
-        if (!insecure) {
-            fprintf(stderr,
-                    "xhv migrate: %s: TCP migration is plaintext and "
-                    "unauthenticated; pass --insecure to use it on a "
-                    "network you trust\n",
-                    dest);
-            json_object_put(args);
-            return 2;
-        }
-        fprintf(stderr, "xhv migrate: warning: sending %s in the clear\n",
-                argv[optind]);
-    } else if (strncmp(dest, "unix:", 5) != 0) {
+    if (strncmp(dest, "tcp:", 4) && strncmp(dest, "ssh:", 4) &&
+        strncmp(dest, "unix:", 5)) {
         /* A rundir: absolute, since xhvd connects from its own cwd. */
         if (!realpath(dest, rundir)) {
             fprintf(stderr, "xhv migrate: %s: %s\n", dest, strerror(errno));
@@ -288,17 +360,13 @@ int cmd_migrate(int argc, char **argv)
         dest = rundir;
     }
     if (add_or_fail(args, "domain", ctl_str(argv[optind])) ||
-        add_or_fail(args, "dest", ctl_str(dest))) {
-        json_object_put(args);
-        return 1;
-    }
-    if (add_or_fail(args, "progress", ctl_bool(true))) {
+        add_or_fail(args, "progress", ctl_bool(true))) {
         json_object_put(args);
         return 1;
     }
     printf("Migrating %s to %s\n", argv[optind], dest);
     fflush(stdout);
-    rc = cli_call_progress("migrate", args, print_progress, NULL, &r);
+    rc = cli_migrate_call(dest, &o, args, print_progress, &r);
     if (rc)
         return rc;
     json_object_object_get_ex(r, "target", &t);
@@ -310,141 +378,4 @@ int cmd_migrate(int argc, char **argv)
            ju64(r, "bytes"));
     json_object_put(r);
     return 0;
-}
-
-/* ---- migrate-receive: TCP relay to the local xhvd
- * -------------------------------- */
-
-static int listen_on(const char *spec, int *out)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE},
-                    *ai = NULL;
-    char host[256];
-    const char *colon = strrchr(spec, ':');
-    int s, one = 1;
-
-    if (!colon || (size_t)(colon - spec) >= sizeof(host))
-        return -EINVAL;
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = '\0';
-    if (getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai))
-        return -EINVAL;
-    s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-        bind(s, ai->ai_addr, ai->ai_addrlen) || listen(s, 1)) {
-        int rc = -errno;
-
-        if (s >= 0)
-            close(s);
-        freeaddrinfo(ai);
-        return rc;
-    }
-    freeaddrinfo(ai);
-    *out = s;
-    return 0;
-}
-
-/* Copies between a and b until both directions have ended. */
-static int relay(int a, int b)
-{
-    struct pollfd p[2] = {{.fd = a, .events = POLLIN},
-                          {.fd = b, .events = POLLIN}};
-    char buf[65536];
-    bool open_[2] = {true, true};
-
-    while (open_[0] || open_[1]) {
-        int i;
-
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
-            return -errno;
-        for (i = 0; i < 2; i++) {
-            ssize_t n, w = 0, k;
-
-            if (!open_[i] || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            n = read(p[i].fd, buf, sizeof(buf));
-            if (n <= 0) {
-                /* Pass the end on: the other side sees EOF too. */
-                open_[i] = false;
-                p[i].fd = -1;
-                shutdown(i ? a : b, SHUT_WR);
-                continue;
-            }
-            while (w < n) {
-                k = write(i ? a : b, buf + w, (size_t)(n - w));
-                if (k <= 0)
-                    return -EPIPE;
-                w += k;
-            }
-        }
-    }
-    return 0;
-}
-
-int cmd_migrate_receive(int argc, char **argv)
-{
-    static const struct option longopts[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"insecure", no_argument, NULL, 'i'},
-        {NULL, 0, NULL, 0},
-    };
-    const struct cli_cmd *c = cli_find("migrate-receive");
-    const char *spec = NULL;
-    char err[512] = "";
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    bool insecure = false;
-    int opt, ls = -1, peer = -1, local = -1, rc;
-
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (opt == 'l')
-            spec = optarg;
-        else if (opt == 'i')
-            insecure = true;
-        else {
-            cli_usage_error(c, "unknown option");
-            return 2;
-        }
-    }
-    if (!spec || optind != argc) {
-        cli_usage_error(c, "--listen [ADDR]:PORT expected");
-        return 2;
-    }
-    if (!insecure) {
-        fprintf(stderr, "xhv migrate-receive: the TCP receiver is plaintext "
-                        "and unauthenticated (TLS is not implemented yet); "
-                        "pass --insecure to run it on a network you trust\n");
-        return 2;
-    }
-    rc = listen_on(spec, &ls);
-    if (rc) {
-        fprintf(stderr, "xhv migrate-receive: cannot listen on %s: %s\n", spec,
-                strerror(-rc));
-        return 1;
-    }
-    if (getsockname(ls, (struct sockaddr *)&ss, &sl) == 0) {
-        char h[NI_MAXHOST], p[NI_MAXSERV];
-
-        if (!getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), p, sizeof(p),
-                         NI_NUMERICHOST | NI_NUMERICSERV))
-            printf("xhv migrate-receive: warning: plaintext; listening on "
-                   "%s:%s\n",
-                   h, p);
-        fflush(stdout);
-    }
-    peer = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-    close(ls);
-    rc = peer < 0 ? -errno : ctl_connect(cli_rundir, &local, err, sizeof(err));
-    if (!rc)
-        rc = relay(peer, local);
-    if (rc)
-        fprintf(stderr, "xhv migrate-receive: %s\n",
-                err[0] ? err : strerror(-rc));
-    if (peer >= 0)
-        close(peer);
-    if (local >= 0)
-        close(local);
-    return rc ? 1 : 0;
 }

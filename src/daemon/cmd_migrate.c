@@ -10,16 +10,18 @@
  * domains, and its ordinary answer frame is the "resumed" message. Only
  * then does the source destroy its domains; on any failure (a refusal, a
  * dropped connection, a timeout) it unparks them and they run on. The
- * target socket is a unix socket (the target's rundir) or TCP to an
- * `xhv migrate-receive --listen` relay on the far host, which forwards the
- * bytes to its own xhvd unchanged.
+ * target socket is a unix socket (the target's rundir) or a connection
+ * the CLI made and passed with the request ("dest": "fd"): a TCP socket,
+ * one end of a socketpair that the CLI relays into a TLS session, or one
+ * whose other end is an ssh child's stdin and stdout. At the far end an
+ * `xhv migrate-receive` relay forwards the bytes to its own xhvd
+ * unchanged.
  *
  * Both sides block xhvd's loop for the duration, as live update does:
  * commands are handled one at a time.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -406,45 +408,13 @@ int cmd_migrate_receive(struct json_object *args, struct json_object **result,
 /* ---- migrate
  * ------------------------------------------------------------------ */
 
-static int connect_tcp(const char *spec, int *fd, char *err, size_t errlen)
-{
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL, *a;
-    char host[256];
-    const char *colon = strrchr(spec, ':');
-    int rc, s = -1;
-
-    if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(host)) {
-        snprintf(err, errlen, "tcp:HOST:PORT expected, not 'tcp:%.64s'", spec);
-        return -EINVAL;
-    }
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = '\0';
-    rc = getaddrinfo(host, colon + 1, &hints, &ai);
-    if (rc) {
-        snprintf(err, errlen, "%.64s: %s", spec, gai_strerror(rc));
-        return -EHOSTUNREACH;
-    }
-    for (a = ai; a; a = a->ai_next) {
-        s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (s >= 0 && connect(s, a->ai_addr, a->ai_addrlen) == 0)
-            break;
-        rc = -errno;
-        if (s >= 0)
-            close(s);
-        s = -1;
-    }
-    freeaddrinfo(ai);
-    if (s < 0) {
-        snprintf(err, errlen, "cannot connect to %.64s: %s", spec,
-                 strerror(-rc));
-        return rc ? rc : -ECONNREFUSED;
-    }
-    *fd = s;
-    return 0;
-}
-
-/* "fd": the descriptor the client passed with the request
- * (docs/control-protocol.md). */
+/*
+ * The connection to the target: its rundir's socket, or "fd", the
+ * descriptor the client passed with the request. xhvd opens no network
+ * connection of its own: TCP, TLS and ssh are the CLI's business
+ * (docs/migration.md), so the daemon never links a TLS library and never
+ * resolves a host name.
+ */
 static int take_passed_dest(int *fd, char *err, size_t errlen)
 {
     struct stat st;
@@ -458,7 +428,8 @@ static int take_passed_dest(int *fd, char *err, size_t errlen)
     }
     if (fstat(pfd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
         snprintf(err, errlen,
-                 "the descriptor passed for 'dest' is not a socket");
+                 "the descriptor passed for 'dest' is not a "
+                 "socket");
         close(pfd);
         return -EINVAL;
     }
@@ -470,14 +441,12 @@ static int connect_dest(const char *dest, int *fd, char *err, size_t errlen)
 {
     if (strcmp(dest, "fd") == 0)
         return take_passed_dest(fd, err, errlen);
-    if (strncmp(dest, "tcp:", 4) == 0)
-        return connect_tcp(dest + 4, fd, err, errlen);
     if (strncmp(dest, "unix:", 5) == 0)
         dest += 5;
     if (dest[0] != '/') {
         snprintf(err, errlen,
-                 "destination '%.64s' is neither tcp:HOST:PORT nor an "
-                 "absolute rundir",
+                 "destination '%.64s' is neither \"fd\" (a connection "
+                 "passed with the request) nor an absolute rundir",
                  dest);
         return -EINVAL;
     }

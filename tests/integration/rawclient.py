@@ -542,7 +542,7 @@ def passed_fd(path):
     """Descriptor passing (SCM_RIGHTS): a migrate request that says "dest":
     "fd" without a descriptor is refused before anything happens; one that
     comes unasked, or with a refused request, is closed; a pipe is not a
-    connection."""
+    connection; xhvd makes no TCP connection of its own."""
     s = connect(path)
     expect_error(request(s, {"cmd": "migrate", "args": {
         "domain": "alpha", "dest": "fd"}}), "EBADF",
@@ -570,6 +570,9 @@ def passed_fd(path):
     expect_error(recv_answer(s), "EINVAL", "migrate to a pipe",
                  "not a socket")
     os.close(r)
+    expect_error(request(s, {"cmd": "migrate", "args": {
+        "domain": "alpha", "dest": "tcp:127.0.0.1:1"}}), "EINVAL",
+        "migrate to tcp: (xhvd does not connect)", "neither")
     still_talks(s, "after the descriptor cases")
 
 
