@@ -35,7 +35,7 @@
 #include "lib/alloc.h"
 
 #define HANDSHAKE_TIMEOUT_MS 30000
-#define PSK_FILE_MAX         4096
+#define FILE_MAX             (1 << 20) /* a CA bundle fits */
 #define PSK_ID_MAX           128
 #define PSK_KEY_MIN          16 /* bytes: 128 bits */
 #define PSK_KEY_MAX          64
@@ -94,29 +94,59 @@ int cli_tls_check_opts(const struct cli_tls_opts *o, bool sender, char *err,
     return 0;
 }
 
-/* A file we are about to give GnuTLS: there, a regular file, and for a
- * secret, private to its owner (as ssh wants of its keys). */
-static int check_file(const char *path, bool secret, char *err, size_t errlen)
+/*
+ * Reads a whole credentials file, checked on the descriptor it is read
+ * from (no window to swap it between check and use): a regular file of at
+ * most FILE_MAX bytes, and for a secret, private to its owner, as ssh
+ * wants of its keys. The buffer (NUL-terminated, not counted in size) is
+ * the caller's to drop_file().
+ */
+static int read_file(const char *path, bool secret, gnutls_datum_t *out,
+                     char *err, size_t errlen)
 {
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+    ssize_t n = 0;
+    char *buf = NULL;
 
     if (fd < 0 || fstat(fd, &st) < 0) {
         rc = -errno;
         snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-    } else if (!S_ISREG(st.st_mode)) {
+    } else if (!S_ISREG(st.st_mode) || st.st_size > FILE_MAX) {
         rc = -EINVAL;
-        snprintf(err, errlen, "%s: not a regular file", path);
+        snprintf(err, errlen, "%s: not a regular file of at most %d bytes",
+                 path, FILE_MAX);
     } else if (secret && (st.st_mode & 077)) {
         rc = -EPERM;
         snprintf(err, errlen,
                  "%s: a secret key must not be accessible by group or "
                  "others (mode %04o); chmod 600 it",
                  path, (unsigned int)(st.st_mode & 07777));
+    } else if (!(buf = xhv_malloc((size_t)st.st_size + 1))) {
+        rc = -ENOMEM;
+        snprintf(err, errlen, "%s: out of memory", path);
+    } else if ((n = read(fd, buf, (size_t)st.st_size)) != st.st_size) {
+        rc = n < 0 ? -errno : -EIO;
+        snprintf(err, errlen, "%s: %s", path,
+                 n < 0 ? strerror(errno) : "changed while read");
     }
     if (fd >= 0)
         close(fd);
-    return rc;
+    if (rc) {
+        xhv_free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *out = (gnutls_datum_t){(unsigned char *)buf, (unsigned int)n};
+    return 0;
+}
+
+static void drop_file(gnutls_datum_t *d)
+{
+    if (d->data)
+        explicit_bzero(d->data, d->size);
+    xhv_free(d->data);
+    d->data = NULL;
 }
 
 static int hexval(int c)
@@ -175,24 +205,13 @@ static int parse_psk_line(struct cli_tls *t, const char *path, char *line,
 static int read_psk(struct cli_tls *t, const char *path, char *err,
                     size_t errlen)
 {
-    char buf[PSK_FILE_MAX + 1], *line, *save = NULL, *other;
-    ssize_t n;
-    int fd, rc = check_file(path, true, err, errlen);
+    gnutls_datum_t f = {NULL, 0};
+    char *line, *save = NULL, *other;
+    int rc = read_file(path, true, &f, err, errlen);
 
     if (rc)
         return rc;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
-    rc = n < 0 ? -errno : 0;
-    if (fd >= 0)
-        close(fd);
-    if (rc || n > PSK_FILE_MAX) {
-        snprintf(err, errlen, "%s: %s", path,
-                 rc ? strerror(-rc) : "too long for a key file");
-        return rc ? rc : -EFBIG;
-    }
-    buf[n] = '\0';
-    line = strtok_r(buf, "\r\n", &save);
+    line = strtok_r((char *)f.data, "\r\n", &save);
     other = line ? strtok_r(NULL, "\r\n", &save) : NULL;
     if (!line || other) {
         snprintf(err, errlen, "%s: expected exactly one IDENTITY:HEXKEY line",
@@ -201,7 +220,7 @@ static int read_psk(struct cli_tls *t, const char *path, char *err,
     } else {
         rc = parse_psk_line(t, path, line, err, errlen);
     }
-    explicit_bzero(buf, sizeof(buf));
+    drop_file(&f);
     return rc;
 }
 
@@ -240,33 +259,41 @@ static int gtls_fail(int grc, const char *what, char *err, size_t errlen)
 static int load_x509(struct cli_tls *t, const struct cli_tls_opts *o, char *err,
                      size_t errlen)
 {
+    gnutls_datum_t ca = {NULL, 0}, cert = {NULL, 0}, key = {NULL, 0};
     int grc, rc;
 
-    rc = check_file(o->ca, false, err, errlen);
+    rc = read_file(o->ca, false, &ca, err, errlen);
     if (!rc)
-        rc = check_file(o->cert, false, err, errlen);
+        rc = read_file(o->cert, false, &cert, err, errlen);
     if (!rc)
-        rc = check_file(o->key, true, err, errlen);
+        rc = read_file(o->key, true, &key, err, errlen);
     if (rc)
-        return rc;
+        goto out;
     grc = gnutls_certificate_allocate_credentials(&t->x509);
-    if (grc < 0)
-        return gtls_fail(grc, "TLS credentials", err, errlen);
-    grc = gnutls_certificate_set_x509_trust_file(t->x509, o->ca,
-                                                 GNUTLS_X509_FMT_PEM);
+    if (grc < 0) {
+        rc = gtls_fail(grc, "TLS credentials", err, errlen);
+        goto out;
+    }
+    grc = gnutls_certificate_set_x509_trust_mem(t->x509, &ca,
+                                                GNUTLS_X509_FMT_PEM);
     if (grc <= 0) {
         snprintf(err, errlen, "%s: no CA certificate in it (PEM)%s%s", o->ca,
                  grc < 0 ? ": " : "", grc < 0 ? gnutls_strerror(grc) : "");
-        return -EINVAL;
+        rc = -EINVAL;
+        goto out;
     }
-    grc = gnutls_certificate_set_x509_key_file(t->x509, o->cert, o->key,
-                                               GNUTLS_X509_FMT_PEM);
+    grc = gnutls_certificate_set_x509_key_mem(t->x509, &cert, &key,
+                                              GNUTLS_X509_FMT_PEM);
     if (grc < 0) {
         snprintf(err, errlen, "%s with key %s: %s", o->cert, o->key,
                  gnutls_strerror(grc));
-        return -EINVAL;
+        rc = -EINVAL;
     }
-    return 0;
+out:
+    drop_file(&key);
+    drop_file(&cert);
+    drop_file(&ca);
+    return rc;
 }
 
 static int load_psk(struct cli_tls *t, const struct cli_tls_opts *o, char *err,
