@@ -198,10 +198,9 @@ static int on_pages(struct rdom *rd, const struct mig_item *it, char *err,
             continue; /* zero since the heap scrubbed it */
         }
         rd->written[gfn / 64] |= 1ULL << (gfn % 64);
-        /* Only pages of the new domain's own RAM: p2m_copy() refuses
-         * anything special or read-only. */
-        rc = p2m_copy(&rd->d->p2m, gfn << PAGE_SHIFT, (void *)src,
-                      MIG_PAGE_SIZE, true);
+        /* Only pages of the new domain's own RAM: p2m_write_ram()
+         * refuses anything special or read-only. */
+        rc = p2m_write_ram(&rd->d->p2m, gfn, src);
         if (rc == -EFAULT) {
             rc = populate(rd, gfn);
             if (rc == -ENOSPC)
@@ -215,8 +214,7 @@ static int on_pages(struct rdom *rd, const struct mig_item *it, char *err,
                 return say(err, errlen, rc, "out of memory placing pfn %#llx",
                            (unsigned long long)gfn);
             if (!rc)
-                rc = p2m_copy(&rd->d->p2m, gfn << PAGE_SHIFT, (void *)src,
-                              MIG_PAGE_SIZE, true);
+                rc = p2m_write_ram(&rd->d->p2m, gfn, src);
         }
         if (rc)
             return say(err, errlen, -EINVAL,

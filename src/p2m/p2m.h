@@ -110,6 +110,16 @@ int p2m_copy(struct p2m *p, uint64_t gpa, void *buf, size_t len, bool to_guest);
  * for any other kind of page. For a migration's rounds. */
 int p2m_read_ram(struct p2m *p, gfn_t gfn, void *buf);
 
+/*
+ * Writes a whole page into the domain's RAM at gfn (p2m_ram_rw only:
+ * -EFAULT otherwise), through the machine memfd rather than the window,
+ * under the p2m lock. For a restore filling a domain that does not run
+ * yet: the kernel writes the page directly, where a store through the
+ * window would first fault the page into this process's page tables,
+ * which costs more than the copy (above all in a VM with shadow paging).
+ */
+int p2m_write_ram(struct p2m *p, gfn_t gfn, const void *buf);
+
 /* Host address of guest-physical gfn in the window, or NULL if unmapped.
  * Only valid until the gfn is unmapped. */
 void *p2m_gfn_to_virt(struct p2m *p, gfn_t gfn);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "lib/alloc.h"
 #include "lib/assert.h"
@@ -368,6 +369,28 @@ int p2m_read_ram(struct p2m *p, gfn_t gfn, void *buf)
         goto out;
     memcpy(buf, p->window + (gfn << PAGE_SHIFT), PAGE_SIZE);
     rc = 0;
+out:
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+int p2m_write_ram(struct p2m *p, gfn_t gfn, const void *buf)
+{
+    uint64_t *e;
+    ssize_t n;
+    int rc = -EFAULT;
+
+    if (gfn >= p->nr_gfns)
+        return -EFAULT;
+    pthread_mutex_lock(&p->lock);
+    if (!p->window || leaf_entry(p, gfn, false, &e) || !(*e & P2M_PRESENT) ||
+        (enum p2m_type)((*e & P2M_TYPE_MASK) >> P2M_TYPE_SHIFT) != p2m_ram_rw)
+        goto out;
+    n = pwrite(mm_memfd(), buf, PAGE_SIZE,
+               (off_t)((*e & P2M_MFN_MASK) << PAGE_SHIFT));
+    rc = n == PAGE_SIZE ? 0 : n < 0 ? -errno : -EIO;
+    if (!rc)
+        p2m_mark_dirty(p, gfn);
 out:
     pthread_mutex_unlock(&p->lock);
     return rc;
