@@ -574,7 +574,8 @@ static int read_body(struct mig_reader *r, uint32_t len, uint64_t rec_off,
         r->cap = need;
     }
     rc = need ? get(r, r->body, need, "a record body") : 0;
-    if (!rc && !all_zero(r->body + len, pad))
+    /* No padding, no body needed: r->body may still be NULL here. */
+    if (!rc && pad && !all_zero(r->body + len, pad))
         return RFAIL(r, type, -EINVAL, "non-zero padding");
     return rc;
 }

@@ -267,6 +267,25 @@ static void test_alloc_faults(void **state)
     mig_membuf_free(&m);
 }
 
+/* Found by fuzzing: a zero-length first record (END here) made the
+ * reader check padding at NULL + 0 before any body was allocated. */
+static void test_regress_zero_length_first_record(void **state)
+{
+    struct mig_membuf m = {0};
+    struct mig_writer w;
+    unsigned int recs;
+    char msg[MIG_ERR_MAX];
+
+    (void)state;
+    mig_writer_init(&w, mig_mem_write, &m);
+    assert_int_equal(mig_write_headers(&w), 0);
+    rec(&w, MIG_REC_END, NULL, 0);
+    assert_int_equal(read_all(m.buf, m.len, &recs, msg, sizeof(msg)),
+                     -EINVAL);
+    assert_non_null(strstr(msg, "an image without XHV_DOMAIN"));
+    mig_membuf_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_record_refusals),
         cmocka_unit_test(test_page_data_refusals),
         cmocka_unit_test(test_alloc_faults),
+        cmocka_unit_test(test_regress_zero_length_first_record),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
