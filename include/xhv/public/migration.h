@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xhv/public/hvm_save.h"
+
 /* ---- image header (big-endian) ------------------------------------------ */
 #define MIG_IHDR_MARKER         0xffffffffffffffffULL
 #define MIG_IHDR_ID             0x58454e46u /* "XENF" */
@@ -60,12 +62,14 @@ _Static_assert(sizeof(struct mig_rhdr) == 8, "mig_rhdr size");
 #define MIG_REC_LENGTH_MAX (128u << 20) /* Xen's REC_LENGTH_MAX */
 #define MIG_REC_OPTIONAL   0x80000000u
 
-#define MIG_REC_END             0x00000000u
-#define MIG_REC_PAGE_DATA       0x00000001u
-#define MIG_REC_X86_TSC_INFO    0x00000008u
-#define MIG_REC_HVM_CONTEXT     0x00000009u
-#define MIG_REC_HVM_PARAMS      0x0000000au
-#define MIG_REC_STATIC_DATA_END 0x00000010u
+#define MIG_REC_END              0x00000000u
+#define MIG_REC_PAGE_DATA        0x00000001u
+#define MIG_REC_X86_TSC_INFO     0x00000008u
+#define MIG_REC_HVM_CONTEXT      0x00000009u
+#define MIG_REC_HVM_PARAMS       0x0000000au
+#define MIG_REC_STATIC_DATA_END  0x00000010u
+#define MIG_REC_X86_CPUID_POLICY 0x00000011u
+#define MIG_REC_X86_MSR_POLICY   0x00000012u
 
 /* xhv's optional records: 0x8058xxxx ('X'). */
 #define MIG_REC_XHV_DOMAIN     0x80580001u
@@ -74,6 +78,7 @@ _Static_assert(sizeof(struct mig_rhdr) == 8, "mig_rhdr size");
 #define MIG_REC_XHV_EVTCHN     0x80580004u
 #define MIG_REC_XHV_CONSOLE    0x80580005u
 #define MIG_REC_XHV_CONFIG     0x80580006u
+#define MIG_REC_XHV_KVM_VCPU   0x80580007u
 
 /* ---- PAGE_DATA: {u32 count; u32 _res} + u64 pfn[count] + pages ------------
  */
@@ -106,28 +111,43 @@ struct mig_tsc_info {
 };
 _Static_assert(sizeof(struct mig_tsc_info) == 24, "tsc_info size");
 
-/* ---- HVM_CONTEXT: Xen HVM save records, {u16 typecode; u16 instance;
- * u32 length} + body each, HEADER first and END last. ------------------- */
-#define MIG_HVM_SAVE_END     0u
-#define MIG_HVM_SAVE_HEADER  1u
-#define MIG_HVM_FILE_MAGIC   0x54381286u
-#define MIG_HVM_FILE_VERSION 1u
+/* ---- HVM_CONTEXT: Xen's HVM save records (hvm_save.h), HEADER first and
+ * END last. ------------------------------------------------------------- */
 
-struct mig_hvm_save_desc {
-    uint16_t typecode;
-    uint16_t instance;
-    uint32_t length;
-};
-_Static_assert(sizeof(struct mig_hvm_save_desc) == 8, "hvm save desc size");
+/* ---- X86_CPUID_POLICY: xen_cpuid_leaf_t[] (arch-x86/xen.h), sorted by
+ * (leaf, subleaf), no leaf twice. Leaves without subleaves have subleaf
+ * MIG_CPUID_NO_SUBLEAF. Only the leaves Xen's policy holds: basic 0..0xd
+ * (subleaves of 4: 0..5, 7: 0..2, 0xb: 0..1, 0xd: 0..62), 0x40000000 and
+ * 0x40000100 (eax: the hypervisor range's limit, 0 = default) and
+ * 0x80000000..0x80000021. At most MIG_CPUID_POLICY_MAX entries, Xen's
+ * CPUID_MAX_SERIALISED_LEAVES. --------------------------------------- */
+#define MIG_CPUID_NO_SUBLEAF 0xffffffffu
+#define MIG_CPUID_POLICY_MAX 120u
+#define MIG_CPUID_BASIC_MAX  0xdu
+#define MIG_CPUID_EXTD_MAX   0x80000021u
+#define MIG_CPUID_HV_LEAF    0x40000000u
+#define MIG_CPUID_HV2_LEAF   0x40000100u
 
-struct mig_hvm_save_header {
-    uint32_t magic;
-    uint32_t version;
-    uint64_t changeset;
-    uint32_t cpuid;
-    uint32_t gtsc_khz;
+struct mig_cpuid_leaf {
+    uint32_t leaf, subleaf;
+    uint32_t a, b, c, d;
 };
-_Static_assert(sizeof(struct mig_hvm_save_header) == 24, "hvm header size");
+_Static_assert(sizeof(struct mig_cpuid_leaf) == 24, "xen_cpuid_leaf_t size");
+
+/* ---- X86_MSR_POLICY: xen_msr_entry_t[], sorted by index, flags zero. The
+ * MSRs Xen's policy holds: PLATFORM_INFO (0xce) and ARCH_CAPABILITIES
+ * (0x10a), MSR_MAX_SERIALISED_ENTRIES in Xen. ---------------------------- */
+#define MIG_MSR_POLICY_MAX               2u
+#define MIG_MSR_PLATFORM_INFO            0x000000ceu
+#define MIG_MSR_ARCH_CAPABILITIES        0x0000010au
+#define MIG_PLATFORM_INFO_CPUID_FAULTING (1ULL << 31)
+
+struct mig_msr_entry {
+    uint32_t idx;
+    uint32_t flags; /* zero */
+    uint64_t val;
+};
+_Static_assert(sizeof(struct mig_msr_entry) == 16, "xen_msr_entry_t size");
 
 /* ---- HVM_PARAMS: {u32 count; u32 _res} + {u64 index; u64 value}[count] --- */
 struct mig_hvm_params_hdr {
@@ -220,5 +240,22 @@ _Static_assert(sizeof(struct mig_xhv_console) == 16, "xhv_console size");
 /* ---- XHV_CONFIG: the domain's configuration as JSON text (for restarts
  * and `xhv list -l`), at most MIG_CONFIG_MAX bytes, no NUL. ------------- */
 #define MIG_CONFIG_MAX (64u * 1024u)
+
+/* ---- XHV_KVM_VCPU: per vCPU of a KVM guest, the state KVM keeps that no
+ * Xen save record holds (Xen's CPU record has the one pending event; KVM
+ * also tracks these). ---------------------------------------------------- */
+#define MIG_KVM_MP_STATE_MAX 4u /* RUNNABLE .. SIPI_RECEIVED */
+struct mig_xhv_kvm_vcpu {
+    uint32_t vcpu_id;
+    uint32_t mp_state; /* KVM_MP_STATE_*, 0..MIG_KVM_MP_STATE_MAX */
+    uint8_t nmi_pending;
+    uint8_t nmi_masked;
+    uint8_t interrupt_shadow; /* KVM_X86_SHADOW_INT_* bits, 0..3 */
+    uint8_t sipi_vector;
+    uint32_t _res1;
+    uint64_t tsc_adjust;  /* MSR 0x3b */
+    uint64_t misc_enable; /* MSR 0x1a0 */
+};
+_Static_assert(sizeof(struct mig_xhv_kvm_vcpu) == 32, "xhv_kvm_vcpu size");
 
 #endif /* XHV_PUBLIC_MIGRATION_H */
