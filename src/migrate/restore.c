@@ -26,7 +26,7 @@
 #include "gnttab/gnttab.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
-#include "migrate/migrate.h"
+#include "migrate/private.h"
 #include "time/time.h"
 #include "xhv/public/memory.h"
 
@@ -35,6 +35,7 @@ struct rdom {
     struct domain *d;
     uint16_t old_domid;
     uint8_t state;
+    uint8_t backend; /* the image's: what its CPU records describe */
     uint64_t tot_pages;
     bool have_shinfo;
     char prog[32];
@@ -131,6 +132,7 @@ static int on_domain(const struct mig_xhv_domain *r,
     }
     rd->old_domid = r->domid;
     rd->state = r->state;
+    rd->backend = r->backend;
     rd->tot_pages = r->tot_pages;
     memcpy(rd->prog, r->backend_prog, sizeof(rd->prog));
     return 0;
@@ -435,7 +437,10 @@ static int apply(struct rdom *rd, const struct mig_item *it,
         return on_console(rd, it);
     case MIG_REC_END:
         return on_end(rd, it, err, errlen);
-    default: /* TSC_INFO, HVM_CONTEXT, STATIC_DATA_END: checked, no state */
+    case MIG_REC_X86_CPUID_POLICY:
+        return migrate_check_cpu_policy(rd->backend, it, err, errlen);
+    default: /* TSC_INFO, HVM_CONTEXT (a sim guest's has no state),
+              * X86_MSR_POLICY, STATIC_DATA_END: checked by the reader */
         return 0;
     }
 }

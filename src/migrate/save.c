@@ -2,13 +2,14 @@
 /*
  * The sending side: one image per domain.
  *
- *   XHV_DOMAIN, XHV_CONFIG, STATIC_DATA_END
+ *   XHV_DOMAIN, XHV_CONFIG, X86_CPUID_POLICY, X86_MSR_POLICY,
+ *   STATIC_DATA_END
  *   PAGE_DATA ...           round 0: every RAM page; live rounds: the
  *                           pages that changed since they were sent
  *   (the domain is parked)
  *   PAGE_DATA ...           the final round: what changed since
- *   X86_TSC_INFO, HVM_CONTEXT, HVM_PARAMS, XHV_EXTRA_PAGE (shared_info),
- *   XHV_VCPU per vCPU, XHV_EVTCHN, XHV_CONSOLE, END
+ *   X86_TSC_INFO, HVM_CONTEXT (cpu.c), HVM_PARAMS, XHV_EXTRA_PAGE
+ *   (shared_info), XHV_VCPU per vCPU, XHV_EVTCHN, XHV_CONSOLE, END
  *
  * Dirty tracking is the P2M's log-dirty bitmap (src/p2m/dirty.c), started
  * before the first round: the backend logs the guest's own writes (the
@@ -32,7 +33,7 @@
 #include "gnttab/gnttab.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
-#include "migrate/migrate.h"
+#include "migrate/private.h"
 #include "time/time.h"
 
 #define PARK_TIMEOUT_MS 5000
@@ -281,6 +282,8 @@ static int write_domain(struct mig_writer *w, struct domain *d,
         rc = mig_write_record(w, MIG_REC_XHV_CONFIG, &c, 1);
     }
     if (!rc)
+        rc = migrate_write_policies(w, d);
+    if (!rc)
         rc = mig_write_record(w, MIG_REC_STATIC_DATA_END, NULL, 0);
     return rc;
 }
@@ -470,7 +473,7 @@ static int write_state(struct mig_writer *w, struct domain *d)
 
     rc = mig_write_record(w, MIG_REC_X86_TSC_INFO, &iov, 1);
     if (!rc)
-        rc = mig_write_hvm_context(w);
+        rc = migrate_write_cpu_state(w, d);
     if (!rc)
         rc = write_params(w, d);
     if (!rc)

@@ -63,8 +63,82 @@ int mig_write_record(struct mig_writer *w, uint32_t type,
  * data holds one page for each NOTAB pfn, in order. */
 int mig_write_page_data(struct mig_writer *w, const uint64_t *pfns,
                         uint32_t count, const void *data, size_t data_len);
-/* HVM_CONTEXT with only Xen's HEADER and END save records. */
-int mig_write_hvm_context(struct mig_writer *w);
+
+/* ---- HVM_CONTEXT (mig_hvm.c) ----------------------------------------------
+ *
+ * One vCPU's Xen save records; NULL where a record is absent. For the
+ * writer the pointers are the caller's; from the reader they point into
+ * its buffer (valid until the next mig_read_next()). */
+struct mig_hvm_vcpu {
+    const struct mig_hvm_cpu *cpu;
+    const struct mig_hvm_lapic *lapic;
+    const struct mig_hvm_lapic_regs *lapic_regs;
+    const struct mig_hvm_mtrr *mtrr;
+    const struct mig_hvm_xsave *xsave; /* the rest of the area follows */
+    uint32_t xsave_len;                /* the whole record, >= 600 */
+    uint32_t nr_msrs;                  /* CPU_MSR entries; 0: no record */
+    const struct mig_hvm_msr *msrs;
+};
+
+struct mig_hvm_ctx {
+    struct mig_hvm_save_header hdr;
+    uint32_t nr_vcpus;
+    struct mig_hvm_vcpu vcpu[MIG_MAX_VCPUS];
+};
+
+/* The per-vCPU records a context must hold, one bit per typecode: a sim
+ * guest has no registers but a CPU record in reset state; a KVM guest
+ * has its CPU, LAPIC, LAPIC_REGS and MTRR (CPU_XSAVE and CPU_MSR are
+ * left out by Xen too when there is nothing to say). */
+#define MIG_HVM_NEED(t)  (1u << (t))
+#define MIG_HVM_NEED_SIM MIG_HVM_NEED(MIG_HVM_SAVE_CPU)
+#define MIG_HVM_NEED_KVM                                                       \
+    (MIG_HVM_NEED(MIG_HVM_SAVE_CPU) | MIG_HVM_NEED(MIG_HVM_SAVE_LAPIC) |       \
+     MIG_HVM_NEED(MIG_HVM_SAVE_LAPIC_REGS) | MIG_HVM_NEED(MIG_HVM_SAVE_MTRR))
+
+/* The x86 state at RESET (real mode at 0xfffffff0), the CPU record of a
+ * vCPU with no registers of its own (sim guests, KVM vCPUs never made). */
+void mig_hvm_cpu_reset(struct mig_hvm_cpu *c);
+/* The HVM_CONTEXT body for c, as Xen orders it: HEADER, then each
+ * typecode in turn for every vCPU, then END. *buf is xhv_malloc'd. */
+int mig_hvm_context_encode(const struct mig_hvm_ctx *c, uint8_t **buf,
+                           size_t *len);
+int mig_write_hvm_context(struct mig_writer *w, const struct mig_hvm_ctx *c);
+/* Checks and decodes an HVM_CONTEXT body: every descriptor (typecode
+ * known, length right for it, instance < nr_vcpus, no record twice),
+ * HEADER first, END last, every record of need present for every vCPU.
+ * -EINVAL or -EPROTONOSUPPORT with "save record N (TYPE, instance I) at
+ * +OFFSET: why" in err. */
+int mig_hvm_context_decode(const void *body, uint32_t len, uint32_t nr_vcpus,
+                           uint32_t need, struct mig_hvm_ctx *out, char *err,
+                           size_t errlen);
+const char *mig_hvm_save_name(uint16_t typecode);
+
+/* ---- X86_CPUID_POLICY and X86_MSR_POLICY (mig_policy.c) ---------------- */
+
+/* Executes CPUID (leaf, subleaf) on whatever is described: the host, a
+ * KVM vCPU's table. regs: eax, ebx, ecx, edx. */
+typedef void (*mig_cpuid_fn)(void *opaque, uint32_t leaf, uint32_t subleaf,
+                             uint32_t regs[4]);
+/* The policy of fn's CPU as Xen serialises one (its leaves, subleaves and
+ * order); returns the number of entries (<= MIG_CPUID_POLICY_MAX). */
+uint32_t mig_cpuid_policy_build(mig_cpuid_fn fn, void *opaque,
+                                struct mig_cpuid_leaf *out);
+/* The form of a policy: count bounded, leaves in Xen's ranges, sorted,
+ * none twice. 0 or -EINVAL with the entry in err. */
+int mig_cpuid_policy_check(const struct mig_cpuid_leaf *l, uint32_t n,
+                           char *err, size_t errlen);
+int mig_msr_policy_check(const struct mig_msr_entry *e, uint32_t n, char *err,
+                         size_t errlen);
+const struct mig_cpuid_leaf *
+mig_cpuid_policy_find(const struct mig_cpuid_leaf *l, uint32_t n, uint32_t leaf,
+                      uint32_t subleaf);
+/* Whether a guest with policy want can run where have is supported: no
+ * feature flag of want may be missing from have. -EOPNOTSUPP naming the
+ * leaf, register, bit and feature otherwise. */
+int mig_cpuid_policy_compat(const struct mig_cpuid_leaf *want, uint32_t nw,
+                            const struct mig_cpuid_leaf *have, uint32_t nh,
+                            char *err, size_t errlen);
 
 /* ---- reader
  * ------------------------------------------------------------------ */
@@ -107,6 +181,16 @@ struct mig_item {
             const char *text;
             uint32_t len;
         } config;
+        const struct mig_hvm_ctx *hvm;
+        struct {
+            uint32_t count;
+            const struct mig_cpuid_leaf *leaves;
+        } cpuid;
+        struct {
+            uint32_t count;
+            const struct mig_msr_entry *msrs;
+        } msr;
+        const struct mig_xhv_kvm_vcpu *kvm_vcpu;
     } u;
 };
 
@@ -119,11 +203,15 @@ struct mig_reader {
     uint32_t version; /* of the current image */
     uint8_t *body;    /* 8-byte aligned */
     size_t cap;
+    struct mig_hvm_ctx *hvm; /* the decoded HVM_CONTEXT, kept */
     /* Order state of the current image. */
     bool in_image, seen_domain, seen_static_end, seen_end;
     bool seen_shinfo, seen_console, seen_context, seen_tsc, seen_config;
+    bool seen_pages, seen_cpuid, seen_msr;
+    uint8_t backend; /* XHV_DOMAIN's */
     uint32_t nr_vcpus;
     uint8_t vcpu_seen[MIG_MAX_VCPUS / 8];
+    uint8_t kvm_vcpu_seen[MIG_MAX_VCPUS / 8];
     uint8_t port_seen[MIG_EVTCHN_MAX_PORTS / 8];
     uint32_t nr_skipped;
     char err[MIG_ERR_MAX];

@@ -55,6 +55,10 @@ const char *mig_record_name(uint32_t type)
         return "HVM_PARAMS";
     case MIG_REC_STATIC_DATA_END:
         return "STATIC_DATA_END";
+    case MIG_REC_X86_CPUID_POLICY:
+        return "X86_CPUID_POLICY";
+    case MIG_REC_X86_MSR_POLICY:
+        return "X86_MSR_POLICY";
     case MIG_REC_XHV_DOMAIN:
         return "XHV_DOMAIN";
     case MIG_REC_XHV_EXTRA_PAGE:
@@ -67,6 +71,8 @@ const char *mig_record_name(uint32_t type)
         return "XHV_CONSOLE";
     case MIG_REC_XHV_CONFIG:
         return "XHV_CONFIG";
+    case MIG_REC_XHV_KVM_VCPU:
+        return "XHV_KVM_VCPU";
     default:
         return "unknown";
     }
@@ -82,7 +88,9 @@ void mig_reader_init(struct mig_reader *r, mig_io_fn read, void *opaque)
 void mig_reader_fini(struct mig_reader *r)
 {
     xhv_free(r->body);
+    xhv_free(r->hvm);
     r->body = NULL;
+    r->hvm = NULL;
     r->cap = 0;
 }
 
@@ -114,6 +122,7 @@ int mig_read_headers(struct mig_reader *r)
     struct mig_ihdr ih;
     struct mig_dhdr dh;
     uint8_t *keep_body = r->body;
+    struct mig_hvm_ctx *keep_hvm = r->hvm;
     size_t keep_cap = r->cap;
     int rc;
 
@@ -122,6 +131,7 @@ int mig_read_headers(struct mig_reader *r)
            offsetof(struct mig_reader, err) -
                offsetof(struct mig_reader, index));
     r->body = keep_body;
+    r->hvm = keep_hvm;
     r->cap = keep_cap;
     r->err[0] = '\0';
     r->img_start = r->offset;
@@ -224,6 +234,7 @@ static int page_data(struct mig_reader *r, const struct rec *c,
         if (sorted[i] == sorted[i - 1])
             return RFAIL(r, c->type, -EINVAL, "pfn %#llx appears twice",
                          (unsigned long long)sorted[i]);
+    r->seen_pages = true;
     it->u.pages.count = h->count;
     it->u.pages.nr_data = nr_data;
     it->u.pages.pfns = pfn;
@@ -285,6 +296,7 @@ static int xhv_domain(struct mig_reader *r, const struct rec *c,
                      "backend %u (only sim guests, 1, can be restored yet)",
                      d->backend);
     r->nr_vcpus = d->nr_vcpus;
+    r->backend = d->backend;
     it->u.domain = d;
     return 0;
 }
@@ -436,28 +448,87 @@ static int hvm_params(struct mig_reader *r, const struct rec *c,
 }
 
 static int hvm_context(struct mig_reader *r, const struct rec *c,
-                       uint64_t rec_off)
+                       uint64_t rec_off, struct mig_item *it)
 {
-    const struct mig_hvm_save_desc *d = (const void *)c->body;
-    const struct mig_hvm_save_header *h = (const void *)(d + 1);
-    uint64_t pos;
+    char why[MIG_ERR_MAX - 64];
+    int rc;
 
-    /* HEADER first (magic checked), then save records, END last. xhv's
-     * sim guests carry no others; any other is refused, not ignored,
-     * since it would be state this receiver drops. */
-    if (c->len < 2 * sizeof(*d) + sizeof(*h) ||
-        d->typecode != MIG_HVM_SAVE_HEADER || d->length != sizeof(*h) ||
-        h->magic != MIG_HVM_FILE_MAGIC)
-        return RFAIL(r, c->type, -EINVAL, "does not start with an HVM HEADER");
-    pos = sizeof(*d) + sizeof(*h);
-    d = (const void *)(c->body + pos);
-    if (pos + sizeof(*d) != c->len || d->typecode != MIG_HVM_SAVE_END ||
-        d->length || d->instance)
-        return RFAIL(r, c->type, -EPROTONOSUPPORT,
-                     "holds HVM save records other than HEADER and END");
     if (r->seen_context)
         return RFAIL(r, c->type, -EINVAL, "given twice");
+    if (!r->hvm) {
+        r->hvm = xhv_malloc(sizeof(*r->hvm));
+        if (!r->hvm)
+            return RFAIL(r, c->type, -ENOMEM, "no memory to decode it");
+    }
+    /* Which records each vCPU must have depends on what ran it. */
+    rc = mig_hvm_context_decode(
+        c->body, c->len, r->nr_vcpus,
+        r->backend == MIG_BACKEND_SIM ? MIG_HVM_NEED_SIM : MIG_HVM_NEED_KVM,
+        r->hvm, why, sizeof(why));
+    if (rc)
+        return RFAIL(r, c->type, rc, "%s", why);
     r->seen_context = true;
+    it->u.hvm = r->hvm;
+    return 0;
+}
+
+/* X86_CPUID_POLICY and X86_MSR_POLICY: static data, so after XHV_DOMAIN
+ * and before STATIC_DATA_END (or, in v2, the first PAGE_DATA). */
+static int policy(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
+                  struct mig_item *it)
+{
+    bool cpuid = c->type == MIG_REC_X86_CPUID_POLICY;
+    size_t esz =
+        cpuid ? sizeof(struct mig_cpuid_leaf) : sizeof(struct mig_msr_entry);
+    char why[MIG_ERR_MAX - 64];
+    uint32_t n = c->len / (uint32_t)esz;
+    int rc;
+
+    if (r->seen_static_end || r->seen_pages)
+        return RFAIL(r, c->type, -EINVAL,
+                     "comes after STATIC_DATA_END or PAGE_DATA");
+    if (cpuid ? r->seen_cpuid : r->seen_msr)
+        return RFAIL(r, c->type, -EINVAL, "given twice");
+    if (c->len % esz)
+        return RFAIL(r, c->type, -EINVAL, "%u bytes, not a multiple of %zu",
+                     c->len, esz);
+    rc =
+        cpuid
+            ? mig_cpuid_policy_check((const void *)c->body, n, why, sizeof(why))
+            : mig_msr_policy_check((const void *)c->body, n, why, sizeof(why));
+    if (rc)
+        return RFAIL(r, c->type, rc, "%s", why);
+    if (cpuid) {
+        r->seen_cpuid = true;
+        it->u.cpuid.count = n;
+        it->u.cpuid.leaves = (const void *)c->body;
+    } else {
+        r->seen_msr = true;
+        it->u.msr.count = n;
+        it->u.msr.msrs = (const void *)c->body;
+    }
+    return 0;
+}
+
+static int kvm_vcpu(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
+                    struct mig_item *it)
+{
+    const struct mig_xhv_kvm_vcpu *v = (const void *)c->body;
+
+    if (c->len != sizeof(*v))
+        return RFAIL(r, c->type, -EINVAL, "%u bytes, not %zu", c->len,
+                     sizeof(*v));
+    if (v->vcpu_id >= r->nr_vcpus)
+        return RFAIL(r, c->type, -EINVAL, "vCPU %u of a %u-vCPU domain",
+                     v->vcpu_id, r->nr_vcpus);
+    if (r->kvm_vcpu_seen[v->vcpu_id / 8] & (1u << (v->vcpu_id % 8)))
+        return RFAIL(r, c->type, -EINVAL, "vCPU %u given twice", v->vcpu_id);
+    if (v->_res1 || v->mp_state > MIG_KVM_MP_STATE_MAX || v->nmi_pending > 1 ||
+        v->nmi_masked > 1 || v->interrupt_shadow > 3)
+        return RFAIL(r, c->type, -EINVAL, "vCPU %u: a field out of range",
+                     v->vcpu_id);
+    r->kvm_vcpu_seen[v->vcpu_id / 8] |= (uint8_t)(1u << (v->vcpu_id % 8));
+    it->u.kvm_vcpu = v;
     return 0;
 }
 
@@ -496,6 +567,8 @@ static int check_order(struct mig_reader *r, const struct rec *c,
         return RFAIL(r, c->type, -EINVAL, "comes before STATIC_DATA_END");
     if (c->type == MIG_REC_END && !r->seen_domain)
         return RFAIL(r, c->type, -EINVAL, "an image without XHV_DOMAIN");
+    if (c->type == MIG_REC_END && !r->seen_context)
+        return RFAIL(r, c->type, -EINVAL, "an HVM image without HVM_CONTEXT");
     return 0;
 }
 
@@ -526,7 +599,12 @@ static int decode(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
         it->u.tsc = (const void *)c->body;
         return 0;
     case MIG_REC_HVM_CONTEXT:
-        return hvm_context(r, c, rec_off);
+        return hvm_context(r, c, rec_off, it);
+    case MIG_REC_X86_CPUID_POLICY:
+    case MIG_REC_X86_MSR_POLICY:
+        return policy(r, c, rec_off, it);
+    case MIG_REC_XHV_KVM_VCPU:
+        return kvm_vcpu(r, c, rec_off, it);
     case MIG_REC_HVM_PARAMS:
         return hvm_params(r, c, rec_off, it);
     case MIG_REC_XHV_DOMAIN:

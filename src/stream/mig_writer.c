@@ -94,26 +94,6 @@ int mig_write_page_data(struct mig_writer *w, const uint64_t *pfns,
     return mig_write_record(w, MIG_REC_PAGE_DATA, iov, 3);
 }
 
-int mig_write_hvm_context(struct mig_writer *w)
-{
-    /* Xen's HVM save format framing: HEADER then END. xhv has no CPU
-     * state to put in between for sim guests (their state is guest
-     * memory); KVM guests are refused before this is reached. */
-    struct {
-        struct mig_hvm_save_desc hd;
-        struct mig_hvm_save_header h;
-        struct mig_hvm_save_desc ed;
-    } ctx = {
-        .hd = {.typecode = MIG_HVM_SAVE_HEADER, .length = sizeof(ctx.h)},
-        .h = {.magic = MIG_HVM_FILE_MAGIC, .version = MIG_HVM_FILE_VERSION},
-        .ed = {.typecode = MIG_HVM_SAVE_END},
-    };
-    struct mig_iov iov = {&ctx, sizeof(ctx)};
-
-    _Static_assert(sizeof(ctx) == 40, "no padding in the HVM context");
-    return mig_write_record(w, MIG_REC_HVM_CONTEXT, &iov, 1);
-}
-
 /* ---- memory I/O ---------------------------------------------------------- */
 
 int mig_mem_read(void *opaque, void *buf, size_t len)

@@ -24,6 +24,24 @@ static void rec(struct mig_writer *w, uint32_t type, const void *b, size_t n)
     assert_int_equal(mig_write_record(w, type, &iov, b ? 1 : 0), 0);
 }
 
+/* HVM_CONTEXT as a sim guest's: HEADER, one CPU record in RESET state
+ * per vCPU, END. */
+static void sim_context(struct mig_writer *w, uint32_t nr_vcpus)
+{
+    static struct mig_hvm_ctx ctx;
+    static struct mig_hvm_cpu cpu;
+    uint32_t i;
+
+    mig_hvm_cpu_reset(&cpu);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.hdr = (struct mig_hvm_save_header){.magic = MIG_HVM_FILE_MAGIC,
+                                           .version = MIG_HVM_FILE_VERSION};
+    ctx.nr_vcpus = nr_vcpus;
+    for (i = 0; i < nr_vcpus; i++)
+        ctx.vcpu[i].cpu = &cpu;
+    assert_int_equal(mig_write_hvm_context(w, &ctx), 0);
+}
+
 /* A whole image; mutate(): a hook to spoil the domain record. */
 static void build(struct mig_membuf *m, const uint64_t *pfns, uint32_t count,
                   uint32_t nr_data)
@@ -64,7 +82,7 @@ static void build(struct mig_membuf *m, const uint64_t *pfns, uint32_t count,
         mig_write_page_data(&w, pfns, count, pages, nr_data * MIG_PAGE_SIZE),
         0);
     rec(&w, MIG_REC_X86_TSC_INFO, &tsc, sizeof(tsc));
-    assert_int_equal(mig_write_hvm_context(&w), 0);
+    sim_context(&w, d.nr_vcpus);
     rec(&w, MIG_REC_XHV_EXTRA_PAGE, &sh, sizeof(sh));
     rec(&w, MIG_REC_XHV_VCPU, &v, sizeof(v));
     rec(&w, MIG_REC_XHV_EVTCHN, &ev, sizeof(ev));
