@@ -4,6 +4,7 @@
  * static data, its vCPUs' Xen HVM save records at the end, and on restore
  * the check that this host can run what the policy describes.
  *
+ * A KVM guest's records come from its KVM vCPUs (backend/kvm/state.c).
  * A sim guest has no registers: its image carries the same records a KVM
  * guest's would, so every image has Xen's full record order, with values
  * that say so: the CPUID policy of this host's CPU (the cpuid instruction,
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "backend/kvm/kvm.h"
 #include "lib/alloc.h"
 #include "migrate/private.h"
 
@@ -56,8 +58,12 @@ int migrate_write_policies(struct mig_writer *w, struct domain *d)
     struct mig_iov iov;
     int rc = 0;
 
-    (void)d; /* only sim guests are carried yet */
-    nl = mig_cpuid_policy_build(host_cpuid, NULL, leaves);
+    if (kvm_domain_is(d))
+        rc = kvm_domain_cpu_policy(d, leaves, &nl, msrs, &nm);
+    else
+        nl = mig_cpuid_policy_build(host_cpuid, NULL, leaves);
+    if (rc)
+        return rc;
     iov = (struct mig_iov){leaves, nl * sizeof(leaves[0])};
     rc = mig_write_record(w, MIG_REC_X86_CPUID_POLICY, &iov, 1);
     iov = (struct mig_iov){msrs, nm * sizeof(msrs[0])};
@@ -88,15 +94,37 @@ static int write_sim_context(struct mig_writer *w, struct domain *d)
     return rc;
 }
 
+static int write_kvm_context(struct mig_writer *w, struct domain *d)
+{
+    struct mig_hvm_ctx *ctx = xhv_calloc(1, sizeof(*ctx));
+    struct kvm_saved *sv = NULL;
+    unsigned int i;
+    int rc = ctx ? kvm_domain_save_state(d, ctx, &sv) : -ENOMEM;
+
+    if (!rc)
+        rc = mig_write_hvm_context(w, ctx);
+    for (i = 0; !rc && i < ctx->nr_vcpus; i++) {
+        struct mig_iov iov = {kvm_saved_extra(sv, i),
+                              sizeof(struct mig_xhv_kvm_vcpu)};
+
+        rc = mig_write_record(w, MIG_REC_XHV_KVM_VCPU, &iov, 1);
+    }
+    kvm_saved_free(sv);
+    xhv_free(ctx);
+    return rc;
+}
+
 int migrate_write_cpu_state(struct mig_writer *w, struct domain *d)
 {
-    return write_sim_context(w, d);
+    return kvm_domain_is(d) ? write_kvm_context(w, d) : write_sim_context(w, d);
 }
 
 int migrate_check_cpu_policy(uint8_t backend, const struct mig_item *it,
                              char *err, size_t errlen)
 {
     /* A sim guest never sees CPUID: any host will do. */
-    (void)it, (void)err, (void)errlen;
-    return backend == MIG_BACKEND_SIM ? 0 : -EOPNOTSUPP;
+    if (backend != MIG_BACKEND_KVM)
+        return 0;
+    return kvm_cpuid_policy_supported(it->u.cpuid.leaves, it->u.cpuid.count,
+                                      err, errlen);
 }
