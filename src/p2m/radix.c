@@ -352,6 +352,7 @@ int p2m_read_ram(struct p2m *p, gfn_t gfn, void *buf)
 {
     enum p2m_type t;
     uint64_t *e;
+    ssize_t n;
     int rc = -ENOENT;
 
     if (gfn >= p->nr_gfns)
@@ -367,8 +368,12 @@ int p2m_read_ram(struct p2m *p, gfn_t gfn, void *buf)
     rc = -EPERM;
     if (t != p2m_ram_rw && t != p2m_ram_ro)
         goto out;
-    memcpy(buf, p->window + (gfn << PAGE_SHIFT), PAGE_SIZE);
-    rc = 0;
+    /* Through the memfd, not the window: a page the guest never touched
+     * is a hole there, read as zeros without being allocated or faulted
+     * into this process (p2m_write_ram() says why that matters). */
+    n = pread(mm_memfd(), buf, PAGE_SIZE,
+              (off_t)((*e & P2M_MFN_MASK) << PAGE_SHIFT));
+    rc = n == PAGE_SIZE ? 0 : n < 0 ? -errno : -EIO;
 out:
     pthread_mutex_unlock(&p->lock);
     return rc;
