@@ -6,8 +6,9 @@
  * by record as restore does, until an error or the end of the input.
  * Beyond the sanitizers it checks the API's promises: every error has a
  * message; a record handed out lies inside the input; PAGE_DATA's data
- * is exactly the pages its NOTAB pfns announce; the reader never reads
- * past the input.
+ * is exactly the pages its NOTAB pfns announce; a decoded HVM_CONTEXT has
+ * an aligned CPU record for every vCPU; the reader never reads past the
+ * input.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             }
             CHECK(it.offset < size);
+            if (it.type == MIG_REC_HVM_CONTEXT) {
+                const struct mig_hvm_ctx *c = it.u.hvm;
+                uint32_t v;
+
+                /* Every vCPU has its CPU record, aligned for its
+                 * struct. */
+                CHECK(c->nr_vcpus > 0 && c->nr_vcpus <= MIG_MAX_VCPUS);
+                for (v = 0; v < c->nr_vcpus; v++) {
+                    CHECK(c->vcpu[v].cpu != NULL);
+                    CHECK((uintptr_t)c->vcpu[v].cpu % 8 == 0);
+                    CHECK(!c->vcpu[v].xsave || c->vcpu[v].xsave_len >= 600);
+                }
+            }
+            if (it.type == MIG_REC_X86_CPUID_POLICY)
+                CHECK(it.u.cpuid.count > 0 &&
+                      it.u.cpuid.count <= MIG_CPUID_POLICY_MAX);
             if (it.type == MIG_REC_PAGE_DATA) {
                 uint32_t i, n = 0;
 
