@@ -12,8 +12,10 @@
  * zeroes them and gives the memory back to the host in one call; others
  * are cleared with memset.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mm/private.h"
 
@@ -33,6 +35,24 @@ static bool punch(mfn_t mfn, uint64_t nr)
                      (off_t)(nr << PAGE_SHIFT)) == 0;
 }
 
+/*
+ * A chunk that is all hole in the memfd reads as zeros already: nothing
+ * to clear, and clearing it would allocate and touch every page for
+ * nothing (a guest that never wrote its memory gave it back as holes).
+ * One lseek per chunk, so only for chunks where that is cheap against a
+ * memset.
+ */
+#define SCRUB_HOLE_CHECK_ORDER 4
+static bool all_hole(mfn_t mfn, uint64_t nr)
+{
+    off_t off = (off_t)(mfn << PAGE_SHIFT);
+    off_t data = lseek(machine.memfd, off, SEEK_DATA);
+
+    if (data < 0)
+        return errno == ENXIO; /* no data from off to the end */
+    return (uint64_t)data >= (uint64_t)off + (nr << PAGE_SHIFT);
+}
+
 void scrub_chunk(mfn_t mfn, unsigned int order, uint64_t dirt, uint64_t mask)
 {
     uint64_t n, nr = 1ULL << order, scrubbed = 0;
@@ -45,6 +65,8 @@ void scrub_chunk(mfn_t mfn, unsigned int order, uint64_t dirt, uint64_t mask)
     if ((dirt & mask) && order >= SCRUB_PUNCH_ORDER && punch(mfn, nr)) {
         punched = true;
         scrubbed = nr;
+    } else if (order >= SCRUB_HOLE_CHECK_ORDER && all_hole(mfn, nr)) {
+        punched = true; /* as good as: zeros, and nothing allocated */
     }
     for (n = 0; n < nr; n++) {
         struct page_info *pg = mfn_to_page(mfn + n);
