@@ -165,23 +165,22 @@ static int restore_scenario(void *ctx)
     mig_reader_init(&r, mem_read, m);
     rc = migrate_restore(&r, &ro, &out, err, sizeof(err));
     mig_reader_fini(&r);
-    if (!rc)
+    if (!rc) {
+        /* Built and started: take it down again (the release drops the
+         * restore's reference, the last one once it is killed). */
+        assert_int_equal(domain_kill(out.dom[0]), 0);
         migrate_restored_release(&out);
+    }
     return rc;
 }
 
 static void restore_check(void *ctx, int rc)
 {
+    /* Failed: nothing half-made; succeeded: killed by the scenario. */
     struct domain *d = domain_lookup("dst");
 
-    (void)ctx;
-    if (rc) {
-        assert_null(d); /* nothing half-made */
-    } else {
-        assert_non_null(d);
-        put_domain(d);
-        hc_domain_destroy(d);
-    }
+    (void)ctx, (void)rc;
+    assert_null(d);
     xt_assert_audit_clean();
 }
 
