@@ -30,6 +30,10 @@ struct kvm_dom {
     bool stopping;            /* lock */
     uint8_t uart_regs[8];     /* the 16550's plain registers */
     uint64_t unbacked_logged; /* rate limit for unbacked accesses */
+    /* The memslots vm.c made, for dirty.c to flag and read. */
+#define KVM_DOM_MAX_SLOTS 32
+    struct kvm_userspace_memory_region slots[KVM_DOM_MAX_SLOTS];
+    unsigned int nr_slots;
     unsigned int nr;
     struct kvm_vcpu vcpus[];
 };
@@ -44,6 +48,10 @@ int kvm_setup_cpuid(struct kvm_vcpu *kv);
 
 /* vm.c */
 int kvm_setup_msr_filter(struct kvm_dom *kd);
+
+/* dirty.c: KVM's dirty log for a migration (domain_backend hooks). */
+int kvm_log_dirty(struct domain *d, bool on);
+int kvm_harvest_dirty(struct domain *d);
 
 /* exits.c: one exit; returns false when the vCPU must stop. */
 bool kvm_handle_exit(struct kvm_vcpu *kv);

@@ -30,6 +30,7 @@ struct slot_ctx {
 
 static int add_slot(struct slot_ctx *s)
 {
+    struct kvm_dom *kd = s->kd;
     struct kvm_userspace_memory_region r = {
         .slot = s->next_slot++,
         .guest_phys_addr = s->run_start << PAGE_SHIFT,
@@ -38,7 +39,14 @@ static int add_slot(struct slot_ctx *s)
             (uintptr_t)(s->kd->d->p2m.window + (s->run_start << PAGE_SHIFT)),
     };
 
-    return kvm_ioctl(s->kd->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
+    int rc;
+
+    if (kd->nr_slots == KVM_DOM_MAX_SLOTS)
+        return -E2BIG;
+    rc = kvm_ioctl(kd->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
+    if (!rc)
+        kd->slots[kd->nr_slots++] = r;
+    return rc;
 }
 
 /* Coalesces gfn runs (whatever their MFNs: the window is contiguous). */
@@ -194,6 +202,8 @@ static const struct domain_backend kvm_backend = {
     .stop = kvm_stop,
     .destroy = kvm_destroy,
     .upcall = kvm_upcall,
+    .log_dirty = kvm_log_dirty,
+    .harvest_dirty = kvm_harvest_dirty,
 };
 
 int kvm_vcpu_create(struct kvm_vcpu *kv, const struct pvh_boot *boot);
