@@ -298,8 +298,7 @@ static void test_regress_zero_length_first_record(void **state)
     mig_writer_init(&w, mig_mem_write, &m);
     assert_int_equal(mig_write_headers(&w), 0);
     rec(&w, MIG_REC_END, NULL, 0);
-    assert_int_equal(read_all(m.buf, m.len, &recs, msg, sizeof(msg)),
-                     -EINVAL);
+    assert_int_equal(read_all(m.buf, m.len, &recs, msg, sizeof(msg)), -EINVAL);
     assert_non_null(strstr(msg, "an image without XHV_DOMAIN"));
     mig_membuf_free(&m);
 }
