@@ -51,11 +51,19 @@
  * old queue cannot be chained behind a port that now lives elsewhere.
  * For the same reason a closed port still LINKED is not handed out
  * again (is_busy).
+ *
+ * Saving. What lives outside guest memory is small: where each page is
+ * (the gfns the guest gave, kept as the pages are taken), each queue's
+ * tail, each port's priority and held event, and last_vcpu/priority,
+ * which matter only for a port some queue's tail names. fifo_save.c
+ * carries them (the objects are in fifo.h). While a live update's save
+ * has the state frozen, an event is held in its port like one for a port
+ * the array does not cover yet, and nothing here writes guest memory.
  */
 #include <errno.h>
 #include <stddef.h>
 
-#include "evtchn/private.h"
+#include "evtchn/fifo.h"
 #include "lib/alloc.h"
 #include "lib/assert.h"
 #include "lib/log.h"
@@ -67,26 +75,6 @@ _Static_assert(EVTCHN_FIFO_WORDS_PER_PAGE * sizeof(event_word_t) == PAGE_SIZE,
                "a page of event words");
 _Static_assert(EVTCHN_2L_NR_CHANNELS <= EVTCHN_FIFO_NR_CHANNELS,
                "every port fits in LINK");
-
-struct evtchn_fifo_queue {
-    uint32_t *head;     /* in the guest's control block */
-    evtchn_port_t tail; /* 0: none (port 0 is never linked) */
-    uint8_t priority;
-};
-
-struct evtchn_fifo_vcpu {
-    struct evtchn_fifo_control_block *cb; /* NULL until init_control */
-    struct page_info *cb_page;
-    struct evtchn_fifo_queue queue[EVTCHN_FIFO_MAX_QUEUES];
-};
-
-struct evtchn_fifo_domain {
-    event_word_t *array[EVTCHN_FIFO_MAX_ARRAY_PAGES];
-    struct page_info *array_page[EVTCHN_FIFO_MAX_ARRAY_PAGES];
-    unsigned int nr_words; /* ports the array covers */
-    unsigned int nr_vcpus;
-    struct evtchn_fifo_vcpu vcpu[];
-};
 
 static size_t fifo_bytes(unsigned int nr_vcpus)
 {
@@ -228,8 +216,10 @@ static void fifo_set_pending(struct domain *d, uint32_t vcpu,
     if (dom_evtchn(d)->dying)
         return;
     word = fifo_word(fd, port);
-    if (!word) {
-        /* Raised when expand_array brings the port's page. */
+    if (!word || fd->frozen) {
+        /* Raised when expand_array brings the port's page, or when a
+         * live update that froze the state is rolled back (or by the
+         * next xhvd, which the port's record tells). */
         chn->fifo_pending = true;
         return;
     }
@@ -315,12 +305,11 @@ void evtchn_fifo_port_info(struct domain *d, evtchn_port_t port,
 }
 
 /*
- * The ordinary RAM page at gfn, with a general and a writable type
- * reference, and xhv's own mapping of it. Between the P2M lookup and
- * get_page() the guest could balloon the gfn out: get_page() then fails,
- * or succeeds on a page the guest still owns, which hurts only it.
+ * Between the P2M lookup and get_page() the guest could balloon the gfn
+ * out: get_page() then fails, or succeeds on a page the guest still
+ * owns, which hurts only it.
  */
-static int fifo_get_page(struct domain *d, uint64_t gfn, struct page_info **pg,
+int evtchn_fifo_get_page(struct domain *d, uint64_t gfn, struct page_info **pg,
                          void **virt)
 {
     enum p2m_type t;
@@ -342,7 +331,7 @@ out:
     return rc;
 }
 
-static struct evtchn_fifo_domain *fifo_domain_alloc(struct domain *d)
+struct evtchn_fifo_domain *evtchn_fifo_alloc(struct domain *d)
 {
     struct evtchn_fifo_domain *fd = xhv_calloc(1, fifo_bytes(d->nr_vcpus));
     unsigned int v, q;
@@ -393,7 +382,7 @@ int evtchn_fifo_init_control(struct domain *d, struct evtchn_init_control *ic)
     /* Inside the page, and 8-byte aligned. */
     if (ic->offset > PAGE_SIZE - sizeof(*cb) || (ic->offset & 7))
         return -EINVAL;
-    rc = fifo_get_page(d, ic->control_gfn, &pg, &virt);
+    rc = evtchn_fifo_get_page(d, ic->control_gfn, &pg, &virt);
     if (rc)
         return rc;
     cb = (struct evtchn_fifo_control_block *)((uint8_t *)virt + ic->offset);
@@ -404,7 +393,7 @@ int evtchn_fifo_init_control(struct domain *d, struct evtchn_init_control *ic)
         goto out;
     }
     if (!ed->fifo) {
-        fresh = fifo_domain_alloc(d);
+        fresh = evtchn_fifo_alloc(d);
         if (!fresh) {
             rc = -ENOMEM;
             goto out;
@@ -419,6 +408,7 @@ int evtchn_fifo_init_control(struct domain *d, struct evtchn_init_control *ic)
         fv->queue[q].head = &cb->head[q];
     fv->cb = cb;
     fv->cb_page = pg;
+    fv->cb_gfn = ic->control_gfn;
     pg = NULL;
     if (fresh) {
         fifo_setup_ports(d);
@@ -437,8 +427,7 @@ out:
     return rc;
 }
 
-/* Events that waited for ports [from, to) to be covered. Lock held. */
-static void fifo_raise_saved(struct domain *d, evtchn_port_t from,
+void evtchn_fifo_raise_saved(struct domain *d, evtchn_port_t from,
                              evtchn_port_t to)
 {
     evtchn_port_t port;
@@ -462,7 +451,7 @@ int evtchn_fifo_expand_array(struct domain *d, uint64_t array_gfn)
     void *virt;
     int rc;
 
-    rc = fifo_get_page(d, array_gfn, &pg, &virt);
+    rc = evtchn_fifo_get_page(d, array_gfn, &pg, &virt);
     if (rc)
         return rc;
     evtchn_lock(ed);
@@ -479,8 +468,9 @@ int evtchn_fifo_expand_array(struct domain *d, uint64_t array_gfn)
         fd->array_page[slot] = pg;
         pg = NULL;
         fd->nr_words += EVTCHN_FIFO_WORDS_PER_PAGE;
-        fifo_raise_saved(d, fd->nr_words - EVTCHN_FIFO_WORDS_PER_PAGE,
-                         fd->nr_words);
+        fd->array_gfn[slot] = array_gfn;
+        evtchn_fifo_raise_saved(d, fd->nr_words - EVTCHN_FIFO_WORDS_PER_PAGE,
+                                fd->nr_words);
     }
     evtchn_unlock(ed);
     if (pg)

@@ -82,11 +82,12 @@ struct evtchn_vcpu {
 };
 
 /*
- * Live update (lu.c). save writes d's bound ports into out (at most max;
- * -ENOSPC beyond, -EOPNOTSUPP while d uses FIFO); count bounds how many
- * there can be. restore binds one port of a rebuilt domain as the record
- * says; link then ties its interdomain ports to their peers, once every
- * domain exists, and check_peer verifies each peer names it back.
+ * Live update (lu.c), and migration. save writes d's bound ports into out
+ * (at most max; -ENOSPC beyond), with a FIFO domain's priorities and
+ * held events; count bounds how many there can be. restore binds one
+ * port of a rebuilt domain as the record says; link then ties its
+ * interdomain ports to their peers, once every domain exists, and
+ * check_peer verifies each peer names it back.
  */
 struct lu_evtchn_port;
 int evtchn_lu_save(struct domain *d, struct lu_evtchn_port *out, size_t max,
@@ -158,6 +159,63 @@ int evtchn_fifo_expand_array(struct domain *d, uint64_t array_gfn);
 int evtchn_set_priority(struct domain *d, evtchn_port_t port,
                         uint32_t priority);
 bool evtchn_is_fifo(struct domain *d);
+
+/*
+ * The FIFO state across a live update or a migration (fifo_save.c). The
+ * event words, control blocks and vcpu_info are guest memory and travel
+ * with it; what is xhv's own travels in wire form (the live-update
+ * stream's struct lu_fifo_control, also used by the migration stream):
+ * per vCPU with a control block its gfn, offset and queue tails, and the
+ * event-array pages' gfns in order. Per port, priority and a held event
+ * travel in the port records (evtchn_lu_save()).
+ */
+struct lu_fifo_control;
+struct evtchn_fifo_image {
+    bool fifo;                       /* false: d uses 2-level, nothing else */
+    uint32_t nr_control;             /* entries filled in control[] */
+    uint32_t nr_array;               /* event-array pages */
+    struct lu_fifo_control *control; /* the caller's: room for nr_vcpus */
+    uint64_t array_gfn[EVTCHN_FIFO_MAX_ARRAY_PAGES];
+};
+/* Live update: from the save on, events are held in their ports (which
+ * the port records carry) rather than linked, so guest memory and the
+ * saved tails stay one; evtchn_fifo_thaw() delivers them if the update
+ * is rolled back. */
+#define EVTCHN_SAVE_FREEZE 0x1u
+/* Called with the domain's and its event-channel lock held, once per gfn,
+ * for each guest page event delivery writes (registered vcpu_info pages,
+ * control blocks, event-array pages), with xhv's mapping of the page. */
+typedef int (*evtchn_page_fn)(void *ctx, uint64_t gfn, const void *page);
+/* Fills img (and calls page, if not NULL) in one hold of the locks, so
+ * what page sees and the tails in img are one moment. -ESTALE when a
+ * FIFO page is no longer where the guest said (it moved it: the gfn kept
+ * would name the wrong page); page's own error otherwise. */
+int evtchn_fifo_save(struct domain *d, struct evtchn_fifo_image *img,
+                     unsigned int flags, evtchn_page_fn page, void *ctx);
+/* 0, or -ESTALE as evtchn_fifo_save() would return it; changes nothing. */
+int evtchn_fifo_saveable(struct domain *d);
+/* Undoes EVTCHN_SAVE_FREEZE, delivering what was held meanwhile. */
+void evtchn_fifo_thaw(struct domain *d);
+/*
+ * Makes a freshly restored d (2-level, its ports already restored, not
+ * running) use FIFO as the record says: every field checked first (vCPU
+ * ids, offsets, gfns inside the domain, at most
+ * EVTCHN_FIFO_MAX_ARRAY_PAGES pages, each tail a port the array covers
+ * and the tail of one queue only), then the pages taken as init_control
+ * and expand_array take them, then the state installed. On failure why
+ * says what was wrong and d is as it was. -EINVAL, -EEXIST (d already
+ * uses FIFO), -ESRCH (dying), -ENOMEM.
+ */
+int evtchn_fifo_restore(struct domain *d, const struct lu_fifo_control *c,
+                        uint32_t nr_control, const uint64_t *array_gfn,
+                        uint32_t nr_array, char *why, size_t whylen);
+/*
+ * For a live migration's dirty log: marks (p2m_mark_dirty()) every guest
+ * RAM page the event-channel code keeps mapped for writing, that is each
+ * vCPU's FIFO control block and each event-array page, whose writes no
+ * log sees. Takes the event-channel lock; safe while the guest runs.
+ */
+void evtchn_mark_guest_pages_dirty(struct domain *d);
 
 /* What `xhv evtchn DOM` shows of a port beyond its status. */
 struct evtchn_port_info {

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Event channels across a live update: each bound port as a wire record
- * (include/xhv/public/liveupdate.h) and back. The pending and mask bits
- * are guest memory (shared_info), preserved as they are; what travels is
- * only xhv's side of each port. Interdomain ports are restored one end at
- * a time, naming their peer by domid, and tied together once every domain
+ * Event channels across a live update (and a migration): each bound port
+ * as a wire record (include/xhv/public/liveupdate.h) and back. The
+ * pending and mask bits are guest memory (shared_info, or a FIFO domain's
+ * event words), preserved as they are; what travels is only xhv's side
+ * of each port: its binding, its FIFO priority, and an event xhv holds
+ * for it (LU_EVTCHN_F_FIFO_SAVED: the event array did not cover the port
+ * yet, or a live update had the FIFO state frozen). The FIFO state
+ * itself is fifo_save.c's. Interdomain ports are restored one end at a
+ * time, naming their peer by domid, and tied together once every domain
  * exists (evtchn_lu_link()).
  */
 #include <errno.h>
 
-#include "evtchn/private.h"
+#include "evtchn/fifo.h"
 #include "xhv/public/liveupdate.h"
 
 int evtchn_lu_save(struct domain *d, struct lu_evtchn_port *out, size_t max,
@@ -21,10 +25,6 @@ int evtchn_lu_save(struct domain *d, struct lu_evtchn_port *out, size_t max,
     int rc = 0;
 
     evtchn_lock(ed);
-    if (ed->fifo) {
-        rc = -EOPNOTSUPP; /* its queues are not carried yet */
-        goto out;
-    }
     for (port = 1; port < ed->nr_ports; port++) {
         const struct evtchn *chn = evtchn_port(d, port);
         struct lu_evtchn_port p = {
@@ -57,6 +57,8 @@ int evtchn_lu_save(struct domain *d, struct lu_evtchn_port *out, size_t max,
             p.flags |= LU_EVTCHN_F_PENDING;
         if (evtchn_ops(d)->is_masked(d, port))
             p.flags |= LU_EVTCHN_F_MASKED;
+        if (ed->fifo && chn->fifo_pending)
+            p.flags |= LU_EVTCHN_F_FIFO_SAVED;
         if (k == max) {
             rc = -ENOSPC;
             goto out;
@@ -89,7 +91,8 @@ int evtchn_lu_restore(struct domain *d, const struct lu_evtchn_port *p)
     int rc;
 
     if (p->notify_vcpu >= d->nr_vcpus || p->port == 0 ||
-        p->port >= EVTCHN_2L_NR_CHANNELS)
+        p->port >= EVTCHN_2L_NR_CHANNELS ||
+        p->priority > EVTCHN_FIFO_PRIORITY_MIN)
         return -EINVAL;
     evtchn_lock(ed);
     rc = evtchn_ports_cover(d, p->port);
@@ -135,6 +138,11 @@ int evtchn_lu_restore(struct domain *d, const struct lu_evtchn_port *p)
     }
     evtchn_port_assign(chn, val);
     chn->priority = p->priority;
+    /* Held until the array covers the port: at once if it does and the
+     * FIFO state is back already (records may come in either order). */
+    chn->fifo_pending = (p->flags & LU_EVTCHN_F_FIFO_SAVED) != 0;
+    if (chn->fifo_pending && ed->fifo)
+        evtchn_fifo_raise_saved(d, p->port, p->port + 1);
 out:
     evtchn_unlock(ed);
     return rc;

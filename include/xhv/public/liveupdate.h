@@ -76,7 +76,11 @@ _Static_assert(sizeof(struct lu_rec_hdr) == 8, "lu_rec_hdr size");
  * ignores the ones it does not know.
  */
 #define LU_FEAT_MANDATORY_MASK 0x00000000ffffffffull
-#define LU_FEAT_KNOWN          0ull /* none defined in version 1 */
+/* A domain uses FIFO event channels: a reader must apply its EVTCHN_FIFO
+ * record and LU_EVTCHN_F_FIFO_SAVED (set only when one does, so older
+ * readers, which would drop them, refuse just those streams). */
+#define LU_FEAT_EVTCHN_FIFO 0x0000000000000001ull
+#define LU_FEAT_KNOWN       LU_FEAT_EVTCHN_FIFO
 
 #define LU_SCRATCH_HALF_A   0u /* the writer's xenheap used half A */
 #define LU_SCRATCH_HALF_B   1u
@@ -296,7 +300,12 @@ _Static_assert(offsetof(struct lu_rec_vcpu, blob_type) == 96,
 /* Snapshots for humans and checks; the real bits live in guest memory. */
 #define LU_EVTCHN_F_PENDING 0x1u
 #define LU_EVTCHN_F_MASKED  0x2u
-#define LU_EVTCHN_F_KNOWN   0x3u
+/* FIFO only, and state, not a snapshot: xhv holds an event for the port
+ * that is in no event word yet (the array does not cover the port, or
+ * it arrived while the writer had the FIFO state frozen). The reader
+ * delivers it once the port is covered. */
+#define LU_EVTCHN_F_FIFO_SAVED 0x4u
+#define LU_EVTCHN_F_KNOWN      0x7u
 
 #define LU_EVTCHN_MAX_PRIORITY 15u /* FIFO priorities 0 (highest)..15 */
 #define LU_NR_VIRQS            24u
@@ -326,12 +335,16 @@ _Static_assert(offsetof(struct lu_evtchn_port, remote_domid) == 16,
 /* ---- LU_REC_EVTCHN_FIFO ------------------------------------------------ */
 /*
  * { domid; pad; nr_control; nr_array; pad }, then control[nr_control], then
- * uint64_t array_gfn[nr_array] (the event-array pages, in order). The
- * queue heads live in the guest's control block; the tails are xhv's own
- * state and travel here.
+ * uint64_t array_gfn[nr_array] (the event-array pages, in order). Once,
+ * for a domain whose DOMAIN record says LU_EVTCHN_FIFO. The event words
+ * and the control blocks (READY, heads) live in guest memory; the tails
+ * are xhv's own state and travel here: tail[q] is the port last linked
+ * on queue q (0: none), so that the next event of q is linked behind it.
+ * A tail is a port the array covers and the tail of one queue only. A
+ * control block lies 8-byte aligned inside its page.
  */
 #define LU_FIFO_MAX_QUEUES      16u
-#define LU_FIFO_CONTROL_SIZE    64u /* the guest's control block */
+#define LU_FIFO_CONTROL_SIZE    72u /* the guest's control block */
 #define LU_FIFO_MAX_ARRAY_PAGES 1024u
 
 struct lu_rec_evtchn_fifo {

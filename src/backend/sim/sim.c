@@ -419,6 +419,9 @@ void sim_domain_unpark(struct domain *d)
 {
     struct sim_domain *s = d->backend == &sim_backend ? sim_of(d) : NULL;
 
+    /* A live update that froze the FIFO state is being rolled back (or a
+     * migration that did not freeze it: nothing to do). */
+    evtchn_fifo_thaw(d);
     if (!s)
         return;
     pthread_mutex_lock(&s->lock);

@@ -91,7 +91,9 @@ struct sim_start_info {
 /*
  * Parking (live update): every running program vCPU of d finishes its
  * step and waits at its checkpoint; -ETIMEDOUT (nothing held) if that
- * takes more than timeout_ms. unpark lets them go on.
+ * takes more than timeout_ms. unpark lets them go on, and thaws the
+ * domain's FIFO event state if a live update's save froze it (the update
+ * is being rolled back).
  */
 int sim_domain_park(struct domain *d, int timeout_ms);
 void sim_domain_unpark(struct domain *d);
