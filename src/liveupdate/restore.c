@@ -31,6 +31,7 @@ struct rdom {
     struct domain *d;
     bool finished; /* vCPUs created (domain_lu_finish) */
     bool run;      /* it was running */
+    bool fifo;     /* its (last) DOMAIN record says FIFO event channels */
     uint64_t shared_info_gfn;
     char prog[32];
 };
@@ -126,6 +127,7 @@ static int on_domain(void *opaque, const struct lu_rec_domain *r)
                         "blackout",
                         r->domid, r->name);
         rd->run = r->state == LU_DOM_RUNNING;
+        rd->fifo = r->evtchn_abi == LU_EVTCHN_FIFO;
         memcpy(rd->prog, r->backend_prog, sizeof(rd->prog));
         goto state;
     }
@@ -153,6 +155,7 @@ static int on_domain(void *opaque, const struct lu_rec_domain *r)
     put_domain(rd->d); /* the domain list keeps it */
     rs.nr++;
     rd->run = r->state == LU_DOM_RUNNING;
+    rd->fifo = r->evtchn_abi == LU_EVTCHN_FIFO;
     rd->shared_info_gfn = r->shared_info_gfn;
     memcpy(rd->prog, r->backend_prog, sizeof(rd->prog));
 state:
@@ -359,6 +362,24 @@ static int on_ports(void *opaque, uint16_t domid,
     return rc;
 }
 
+/* After the domain's ports or before them: lu.c takes either order. */
+static int on_fifo(void *opaque, uint16_t domid,
+                   const struct lu_fifo_control *c, uint32_t nr_control,
+                   const uint64_t *array_gfn, uint32_t nr_array)
+{
+    struct rdom *rd = find(domid);
+    int rc;
+
+    (void)opaque;
+    if (!rd)
+        return -EINVAL;
+    rc = finish(rd);
+    if (!rc)
+        rc = lu_evtchn_fifo_apply(rd->d, c, nr_control, array_gfn, nr_array,
+                                  rs.err, rs.errlen);
+    return rc;
+}
+
 static int on_console(void *opaque, const struct lu_rec_console *c,
                       const void *ring)
 {
@@ -441,6 +462,15 @@ static int link_all(void)
                         "is not in the stream",
                         rs.doms[i].d->domid);
     }
+    for (i = 0; !rc && i < rs.nr; i++)
+        if (rs.doms[i].fifo != evtchn_is_fifo(rs.doms[i].d))
+            return fail(-EINVAL,
+                        "d%u: its DOMAIN record says %s event channels, but "
+                        "the stream %s",
+                        rs.doms[i].d->domid,
+                        rs.doms[i].fifo ? "FIFO" : "2-level",
+                        rs.doms[i].fifo ? "has no EVTCHN_FIFO record for it"
+                                        : "gives it FIFO state");
     for (i = 0; !rc && i < rs.nr; i++) {
         rc = evtchn_lu_check_peer(rs.doms[i].d);
         if (rc)
@@ -469,6 +499,7 @@ int lu_restore(unsigned int part, const uint64_t *mfns, size_t nr, uint64_t len,
         .hvm_params = on_hvm_params,
         .vcpu = on_vcpu,
         .evtchn_ports = on_ports,
+        .evtchn_fifo = on_fifo,
         .console = on_console,
         .domcfg = on_domcfg,
         .gnttab = on_gnttab,

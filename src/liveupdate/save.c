@@ -5,7 +5,9 @@
  *
  * Stream order, which the reader relies on: HEADER; every DOMAIN; the
  * PAGE_RANGEs (each naming a declared domain); then per domain its P2M,
- * HVM_PARAMS, VCPUs, EVTCHN_PORTs and CONSOLE; END.
+ * HVM_PARAMS, VCPUs, EVTCHN_PORTs, EVTCHN_FIFO (a FIFO domain: evtchn.c)
+ * and CONSOLE; END. HEADER sets LU_FEAT_EVTCHN_FIFO when a domain uses
+ * FIFO.
  *
  * RAM ranges come from the P2M (every page a domain counts in tot_pages
  * is mapped in its physmap: anything else is refused, not guessed at);
@@ -101,14 +103,10 @@ int lu_check(char *err, size_t errlen)
                      "update does not carry yet",
                      d->domid, d->backend->name);
             rc = -EOPNOTSUPP;
-        } else if (d->evtchn.fifo) {
-            snprintf(err, errlen,
-                     "d%u uses FIFO event channels, which live update does "
-                     "not carry yet",
-                     d->domid);
-            rc = -EOPNOTSUPP;
         } else {
-            rc = lu_gnttab_check(d, err, errlen);
+            rc = lu_evtchn_check(d, err, errlen);
+            if (!rc)
+                rc = lu_gnttab_check(d, err, errlen);
         }
     }
     for (i = 0; i < n; i++)
@@ -141,7 +139,7 @@ static int write_domain(struct lu_writer *w, struct domain *d)
         .backend = LU_BACKEND_SIM,
         .created_ns = d->created_ns,
         .max_ports = EVTCHN_2L_NR_CHANNELS,
-        .evtchn_abi = LU_EVTCHN_2L,
+        .evtchn_abi = evtchn_is_fifo(d) ? LU_EVTCHN_FIFO : LU_EVTCHN_2L,
     };
 
     gnttab_limits(d, &r.max_grant_frames, &r.max_maptrack_frames);
@@ -331,24 +329,6 @@ static int write_hvm_params(struct lu_writer *w, struct domain *d)
     return n ? lu_write_hvm_params(w, (uint16_t)d->domid, p, n) : 0;
 }
 
-static int write_ports(struct lu_writer *w, struct domain *d)
-{
-    size_t max = evtchn_lu_count(d), n = 0;
-    struct lu_evtchn_port *p;
-    int rc;
-
-    if (!max)
-        return 0;
-    p = xhv_calloc(max, sizeof(*p));
-    if (!p)
-        return -ENOMEM;
-    rc = evtchn_lu_save(d, p, max, &n);
-    if (!rc && n)
-        rc = lu_write_evtchn_ports(w, (uint16_t)d->domid, p, n);
-    xhv_free(p);
-    return rc;
-}
-
 static int write_console(struct lu_writer *w, struct domain *d)
 {
     char *buf = xhv_malloc(DOMAIN_CONSOLE_RING);
@@ -368,11 +348,13 @@ static int write_console(struct lu_writer *w, struct domain *d)
 
 /* ---- the stream --------------------------------------------------------- */
 
-static int write_header(struct lu_writer *w, const struct lu_save_info *si)
+static int write_header(struct lu_writer *w, const struct lu_save_info *si,
+                        uint64_t features)
 {
     struct lu_rec_header h = {
         .magic = LU_STREAM_MAGIC,
         .version = LU_STREAM_VERSION,
+        .features = features,
         .machine_pages = mm_nr_pages(),
         .scratch_half = si->scratch_half,
         .generation = si->generation,
@@ -476,7 +458,8 @@ static int write_domcfg(struct lu_writer *w, struct domain *d)
                            (uint32_t)strnlen(text, LU_DOMCFG_MAX + 1));
 }
 
-static int write_state(struct lu_writer *w, struct domain *d)
+static int write_state(struct lu_writer *w, struct domain *d, bool final,
+                       char *err, size_t errlen)
 {
     unsigned int i;
     int rc;
@@ -487,15 +470,29 @@ static int write_state(struct lu_writer *w, struct domain *d)
     for (i = 0; !rc && i < d->nr_vcpus; i++)
         rc = write_vcpu(w, d->vcpus[i]);
     if (!rc)
-        rc = write_ports(w, d);
+        rc = lu_evtchn_write(w, d, final, err, errlen);
     if (!rc)
         rc = write_console(w, d);
     return rc;
 }
 
-/* The records of parts into w; the caller opens and closes w. */
+/* Mandatory features: only those the stream needs, so that an older
+ * reader refuses only what it would get wrong. */
+static uint64_t features_of(struct domain **doms, unsigned int n)
+{
+    unsigned int i;
+
+    for (i = 0; i < n; i++)
+        if (evtchn_is_fifo(doms[i]))
+            return LU_FEAT_EVTCHN_FIFO;
+    return 0;
+}
+
+/* The records of parts into w; the caller opens and closes w. final: the
+ * blackout's write, not a rehearsal (event channels are frozen). */
 static int write_stream(struct lu_writer *w, const struct lu_save_info *si,
-                        unsigned int parts, char *err, size_t errlen)
+                        unsigned int parts, bool final, char *err,
+                        size_t errlen)
 {
     struct domain **doms = NULL;
     unsigned int i, n = 0;
@@ -503,13 +500,13 @@ static int write_stream(struct lu_writer *w, const struct lu_save_info *si,
 
     rc = domlist_snapshot(&doms, &n);
     if (!rc)
-        rc = write_header(w, si);
+        rc = write_header(w, si, features_of(doms, n));
     for (i = 0; !rc && i < n; i++)
         rc = write_domain(w, doms[i]);
     if (!rc && (parts & LU_SAVE_MEMORY))
         rc = write_memory(w, doms, n, err, errlen);
     for (i = 0; !rc && (parts & LU_SAVE_STATE) && i < n; i++)
-        rc = write_state(w, doms[i]);
+        rc = write_state(w, doms[i], final, err, errlen);
     for (i = 0; !rc && (parts & LU_SAVE_STATE) && i < n; i++)
         rc = lu_gnttab_write(w, doms[i], err, errlen);
     if (!rc)
@@ -542,7 +539,7 @@ int lu_image_reserve(struct lu_image *img, const struct lu_save_info *si,
      * a quarter more and four pages cover what changes meanwhile. */
     rc = lu_writer_open_mem(&w);
     if (!rc)
-        rc = write_stream(w, si, parts, err, errlen);
+        rc = write_stream(w, si, parts, false, err, errlen);
     if (!rc)
         lu_writer_mem(w, &len);
     lu_writer_free(w);
@@ -574,7 +571,7 @@ int lu_save(const struct lu_save_info *si, unsigned int parts,
     image_init(img);
     rc = lu_writer_open_pages(&w, next_page, img);
     if (!rc)
-        rc = write_stream(w, si, parts, err, errlen);
+        rc = write_stream(w, si, parts, true, err, errlen);
     if (!rc) {
         img->len = lu_writer_length(w);
         img->crc = lu_writer_crc(w);

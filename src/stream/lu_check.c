@@ -268,6 +268,7 @@ static int check_domain(struct lu_reader *r, const struct lu_rec *rec)
     nd->max_ports = d->max_ports;
     nd->max_grant_frames = d->max_grant_frames;
     nd->has_fifo = d->evtchn_abi == LU_EVTCHN_FIFO; /* FIFO record allowed */
+    nd->fifo_abi = nd->has_fifo;
     r->dom_slot[d->domid] = (uint16_t)++r->nr_doms;
     r->sum.nr_domains++;
 out:
@@ -395,6 +396,9 @@ static int check_port(struct lu_reader *r, const struct lu_rec *rec,
              (p->flags & ~LU_EVTCHN_F_KNOWN))
         lu_fail(r, rc, rec, "port %u: vcpu %u priority %u flags %#x", p->port,
                 p->notify_vcpu, p->priority, p->flags);
+    else if ((p->flags & LU_EVTCHN_F_FIFO_SAVED) && !d->fifo_abi)
+        lu_fail(r, rc, rec, "port %u: a held FIFO event on a 2-level domain",
+                p->port);
     else if (p->state == LU_EVTCHN_VIRQ ? p->virq >= LU_NR_VIRQS : p->virq)
         lu_fail(r, rc, rec, "port %u: virq %u", p->port, p->virq);
     else if (remote ? p->remote_domid >= LU_DOMID_FIRST_RESERVED
@@ -438,7 +442,7 @@ static int check_fifo_entries(struct lu_reader *r, const struct lu_rec *rec,
                            i, c->vcpu_id);
         seen[c->vcpu_id / 8] |= (uint8_t)(1u << (c->vcpu_id % 8));
         if (c->gfn >= LU_P2M_MAX_GFN ||
-            c->offset > LU_PAGE_SIZE - LU_FIFO_CONTROL_SIZE)
+            c->offset > LU_PAGE_SIZE - LU_FIFO_CONTROL_SIZE || (c->offset & 7))
             return lu_fail(r, -EINVAL, rec, "control %u: gfn %#llx offset %u",
                            i, (unsigned long long)c->gfn, c->offset);
         for (q = 0; q < LU_FIFO_MAX_QUEUES; q++)

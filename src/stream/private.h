@@ -28,6 +28,7 @@ struct lu_dom {
     uint16_t domid;
     uint8_t backend;
     bool has_fifo, has_gnttab, has_console, has_domcfg;
+    bool fifo_abi; /* its DOMAIN record says FIFO */
     uint32_t nr_vcpus;
     uint32_t max_ports;
     uint32_t max_grant_frames;

@@ -54,14 +54,41 @@ static const struct lu_save_info si = {.generation = 3, .scratch_half = 0};
 struct seen {
     unsigned int domains, ports, vcpus, consoles, configs;
     uint64_t ram_pages, extra_pages, extents;
+    uint64_t features;
+    unsigned int fifo_domains, fifo_records, fifo_tail7;
 };
+
+static int on_header(void *o, const struct lu_rec_header *h)
+{
+    struct seen *s = o;
+
+    s->features = h->features;
+    return 0;
+}
 
 static int on_domain(void *o, const struct lu_rec_domain *d)
 {
     struct seen *s = o;
 
-    (void)d;
     s->domains++;
+    if (d->evtchn_abi == LU_EVTCHN_FIFO)
+        s->fifo_domains++;
+    return 0;
+}
+
+static int on_fifo(void *o, uint16_t domid, const struct lu_fifo_control *c,
+                   uint32_t nr_control, const uint64_t *array_gfn,
+                   uint32_t nr_array)
+{
+    struct seen *s = o;
+
+    assert_int_equal(domid, db->domid);
+    assert_int_equal(nr_control, 1);
+    assert_int_equal(c[0].gfn, 0x50);
+    assert_int_equal(nr_array, 1);
+    assert_int_equal(array_gfn[0], 0x60);
+    s->fifo_records++;
+    s->fifo_tail7 = c[0].tail[EVTCHN_FIFO_PRIORITY_DEFAULT];
     return 0;
 }
 
@@ -138,6 +165,8 @@ static const char *config_get(uint32_t domid, void *opaque)
 static void read_back(struct lu_image *img, struct seen *s)
 {
     static const struct lu_apply_ops ops = {
+        .header = on_header,
+        .evtchn_fifo = on_fifo,
         .domcfg = on_domcfg,
         .domain = on_domain,
         .page_ranges = on_ranges,
@@ -312,6 +341,65 @@ static void test_check_refuses_dying(void **state)
     domain_unlock(db);
 }
 
+/* b switches to FIFO as a guest does: control block at gfn 0x50, one
+ * array page at 0x60. */
+static void fifo_up_b(void)
+{
+    struct evtchn_init_control ic = {.control_gfn = 0x50};
+    struct evtchn_expand_array ea = {.array_gfn = 0x60};
+
+    memcpy(hc_mem(db, 0x3000), &ic, sizeof(ic));
+    assert_int_equal(hc_call(db, __HYPERVISOR_event_channel_op,
+                             EVTCHNOP_init_control, 0x3000, 0, 0, 0),
+                     0);
+    memcpy(hc_mem(db, 0x3000), &ea, sizeof(ea));
+    assert_int_equal(hc_call(db, __HYPERVISOR_event_channel_op,
+                             EVTCHNOP_expand_array, 0x3000, 0, 0, 0),
+                     0);
+}
+
+static uint32_t word_of(evtchn_port_t p)
+{
+    uint32_t *w = hc_mem(db, 0x60000 + p * 4);
+
+    return __atomic_load_n(w, __ATOMIC_SEQ_CST);
+}
+
+/* A FIFO domain: carried (DOMAIN says FIFO, its EVTCHN_FIFO record with
+ * the tail, the mandatory feature bit); the blackout's write freezes its
+ * state (an event is held, not linked) until unparking thaws it, the
+ * rehearsal's does not. */
+static void test_save_fifo(void **state)
+{
+    struct lu_image img = {0};
+    struct seen s;
+    char err[256] = "";
+
+    (void)state;
+    fifo_up_b();
+    assert_int_equal(evtchn_send(da, pa), 0);
+    assert_int_equal(word_of(pb) >> EVTCHN_FIFO_LINKED & 1, 1);
+    assert_int_equal(lu_check(err, sizeof(err)), 0);
+    assert_int_equal(
+        lu_image_reserve(&img, &si, LU_SAVE_STATE, err, sizeof(err)), 0);
+    assert_int_equal(lu_save(&si, LU_SAVE_STATE, &img, err, sizeof(err)), 0);
+    read_back(&img, &s);
+    assert_int_equal(s.features, LU_FEAT_EVTCHN_FIFO);
+    assert_int_equal(s.fifo_domains, 1);
+    assert_int_equal(s.fifo_records, 1);
+    assert_int_equal(s.fifo_tail7, pb);
+    lu_image_release(&img);
+    /* Frozen since the save: da's event for pb is held. */
+    __atomic_store_n((uint32_t *)hc_mem(db, 0x60000 + pb * 4), 0,
+                     __ATOMIC_SEQ_CST);
+    assert_int_equal(evtchn_send(da, pa), 0);
+    assert_int_equal(word_of(pb), 0);
+    sim_domain_unpark(db); /* the rollback's unpark thaws */
+    assert_int_equal(word_of(pb),
+                     (1u << EVTCHN_FIFO_PENDING) | (1u << EVTCHN_FIFO_LINKED));
+    xt_assert_audit_clean();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +407,7 @@ int main(void)
         T(test_save_all),   T(test_save_parts),
         T(test_memory_gen), T(test_save_fault_loop),
         T(test_reserve),    T(test_check_refuses_dying),
+        T(test_save_fifo),
 #undef T
     };
 

@@ -610,6 +610,14 @@ static void test_refuse_version_features(void **state)
         assert_int_equal(check(&b), 0);
         free(b.p);
     }
+    lu_spec_init(&s);
+    s.hdr.features = LU_FEAT_EVTCHN_FIFO; /* known: accepted */
+    {
+        struct buf b = spec_bytes(&s, true);
+
+        assert_int_equal(check(&b), 0);
+        free(b.p);
+    }
 }
 
 static void test_refuse_missing_end(void **state)
@@ -815,6 +823,28 @@ static void test_refuse_events(void **state)
     lu_spec_init(&s);
     s.dom[0].evtchn_abi = LU_EVTCHN_2L;
     refuse_spec(&s, -EINVAL, "not using FIFO");
+    /* A held FIFO event (FIFO_SAVED) only on a FIFO domain's port. */
+    lu_spec_init(&s);
+    s.ports2[0].flags = LU_EVTCHN_F_FIFO_SAVED;
+    refuse_spec(&s, -EINVAL, "a held FIFO event on a 2-level domain");
+    lu_spec_init(&s);
+    s.ports1[0].flags = LU_EVTCHN_F_FIFO_SAVED | LU_EVTCHN_F_PENDING;
+    {
+        struct buf b = spec_bytes(&s, true);
+
+        assert_int_equal(check(&b), 0);
+        free(b.p);
+    }
+    lu_spec_init(&s);
+    s.ports1[0].flags = 0x8;
+    refuse_spec(&s, -EINVAL, "flags 0x8");
+    /* A control block is 72 bytes, 8-byte aligned inside its page. */
+    lu_spec_init(&s);
+    s.fifo[1].offset = 68;
+    refuse_spec(&s, -EINVAL, "control 1: gfn 0x6 offset 68");
+    lu_spec_init(&s);
+    s.fifo[0].offset = 4032;
+    refuse_spec(&s, -EINVAL, "control 0: gfn 0x6 offset 4032");
     lu_spec_init(&s);
     s.gnttab.nr_frames = 33;
     refuse_spec(&s, -EINVAL, "version 1, 33 frames (max 32)");
