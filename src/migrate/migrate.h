@@ -30,7 +30,8 @@
 #define MIGRATE_MAX_ROUNDS  64
 
 /* Refuses (with a message) what cannot be carried: a KVM guest, FIFO
- * event channels, a dying domain. Changes nothing. */
+ * pages the guest moved away from the gfns it gave, a dying domain.
+ * Changes nothing. */
 int migrate_check(struct domain *d, char *err, size_t errlen);
 
 /* One round of one domain, as it ends (for `xhv migrate`'s progress). */

@@ -16,4 +16,16 @@ int migrate_write_cpu_state(struct mig_writer *w, struct domain *d);
 int migrate_check_cpu_policy(uint8_t backend, const struct mig_item *it,
                              char *err, size_t errlen);
 
+/* evtchn.c: the event-channel part of an image beyond XHV_EVTCHN. Sender:
+ * check refuses (with a reason) a domain whose FIFO pages moved away from
+ * the gfns it gave, changing nothing; write puts, after XHV_EVTCHN, the
+ * pages event delivery writes (a PAGE_DATA record) and, for a FIFO
+ * domain, XHV_EVTCHN_FIFO, read in one instant. Receiver: an
+ * XHV_EVTCHN_FIFO record applied to d (its ports restored, not running);
+ * on failure err names the record and the reason. */
+int migrate_evtchn_check(struct domain *d, char *err, size_t errlen);
+int migrate_evtchn_write(struct mig_writer *w, struct domain *d);
+int migrate_evtchn_fifo_restore(struct domain *d, const struct mig_item *it,
+                                char *err, size_t errlen);
+
 #endif /* XHV_MIGRATE_PRIVATE_H */

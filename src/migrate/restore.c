@@ -433,6 +433,8 @@ static int apply(struct rdom *rd, const struct mig_item *it,
         return on_vcpu(rd, it, err, errlen);
     case MIG_REC_XHV_EVTCHN:
         return on_ports(rd, it, err, errlen);
+    case MIG_REC_XHV_EVTCHN_FIFO:
+        return migrate_evtchn_fifo_restore(rd->d, it, err, errlen);
     case MIG_REC_XHV_CONSOLE:
         return on_console(rd, it);
     case MIG_REC_END:

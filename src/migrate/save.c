@@ -9,7 +9,8 @@
  *   (the domain is parked)
  *   PAGE_DATA ...           the final round: what changed since
  *   X86_TSC_INFO, HVM_CONTEXT (cpu.c), HVM_PARAMS, XHV_EXTRA_PAGE
- *   (shared_info), XHV_VCPU per vCPU, XHV_EVTCHN, XHV_CONSOLE, END
+ *   (shared_info), XHV_VCPU per vCPU, XHV_EVTCHN, PAGE_DATA (the event
+ *   pages again) and XHV_EVTCHN_FIFO (evtchn.c), XHV_CONSOLE, END
  *
  * Dirty tracking is the P2M's log-dirty bitmap (src/p2m/dirty.c), started
  * before the first round: the backend logs the guest's own writes (the
@@ -67,12 +68,8 @@ int migrate_check(struct domain *d, char *err, size_t errlen)
                  d->domid, d->backend ? d->backend->name : "no");
         return -EOPNOTSUPP;
     }
-    if (d->evtchn.fifo) {
-        snprintf(err, errlen,
-                 "d%u uses FIFO event channels, which are not carried yet",
-                 d->domid);
+    if (migrate_evtchn_check(d, err, errlen))
         return -EOPNOTSUPP;
-    }
     (void)extra;
     /* Grant frames travel; mappings cannot: the other end of each stays
      * on this host. As with Xen, they must be undone first. */
@@ -263,6 +260,8 @@ static int write_domain(struct mig_writer *w, struct domain *d,
         .max_grant_frames = d->params.max_grant_frames,
         .max_maptrack_frames = d->params.max_maptrack_frames,
         .gnttab_version = gnttab_get_version(d),
+        .evtchn_abi =
+            evtchn_is_fifo(d) ? MIG_EVTCHN_ABI_FIFO : MIG_EVTCHN_ABI_2L,
     };
     struct mig_iov iov = {&r, sizeof(r)};
     const char *cfg =
@@ -484,6 +483,8 @@ static int write_state(struct mig_writer *w, struct domain *d)
         rc = write_vcpu(w, d->vcpus[i]);
     if (!rc)
         rc = write_ports(w, d);
+    if (!rc)
+        rc = migrate_evtchn_write(w, d);
     if (!rc)
         rc = write_console(w, d);
     if (!rc)

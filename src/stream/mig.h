@@ -191,6 +191,11 @@ struct mig_item {
             const struct mig_msr_entry *msrs;
         } msr;
         const struct mig_xhv_kvm_vcpu *kvm_vcpu;
+        struct {
+            uint32_t nr_control, nr_array;
+            const struct lu_fifo_control *control;
+            const uint64_t *array_gfn;
+        } fifo;
     } u;
 };
 
@@ -209,6 +214,7 @@ struct mig_reader {
     bool seen_shinfo, seen_console, seen_context, seen_tsc, seen_config;
     bool seen_pages, seen_cpuid, seen_msr;
     uint8_t backend; /* XHV_DOMAIN's */
+    bool seen_fifo;
     uint32_t nr_vcpus;
     uint8_t vcpu_seen[MIG_MAX_VCPUS / 8];
     uint8_t kvm_vcpu_seen[MIG_MAX_VCPUS / 8];

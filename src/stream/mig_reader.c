@@ -73,6 +73,8 @@ const char *mig_record_name(uint32_t type)
         return "XHV_CONFIG";
     case MIG_REC_XHV_KVM_VCPU:
         return "XHV_KVM_VCPU";
+    case MIG_REC_XHV_EVTCHN_FIFO:
+        return "XHV_EVTCHN_FIFO";
     default:
         return "unknown";
     }
@@ -277,7 +279,7 @@ static int xhv_domain(struct mig_reader *r, const struct rec *c,
                      (unsigned long long)d->memory_pages,
                      (unsigned long long)d->tot_pages,
                      (unsigned long long)d->max_pages);
-    if (d->state > MIG_STATE_PAUSED || d->evtchn_abi != 0 ||
+    if (d->state > MIG_STATE_PAUSED || d->evtchn_abi > MIG_EVTCHN_ABI_FIFO ||
         d->gnttab_version > 2 || d->on_poweroff > 6 || d->on_reboot > 6 ||
         d->on_crash > 6)
         return RFAIL(r, c->type, -EINVAL,
@@ -408,6 +410,58 @@ static int xhv_evtchn(struct mig_reader *r, const struct rec *c,
     }
     it->u.evtchn.count = h->count;
     it->u.evtchn.ports = p;
+    return 0;
+}
+
+/* The form of each entry; what it means for the domain (vCPU given
+ * twice, a tail outside the array, gfns that are not its RAM) is the
+ * restorer's to check (evtchn_fifo_restore()). */
+static int xhv_evtchn_fifo(struct mig_reader *r, const struct rec *c,
+                           uint64_t rec_off, struct mig_item *it)
+{
+    const struct mig_xhv_evtchn_fifo_hdr *h = (const void *)c->body;
+    const struct lu_fifo_control *e;
+    const uint64_t *gfn;
+    uint32_t i, q;
+
+    _Static_assert(sizeof(*e) == MIG_FIFO_CONTROL_SIZE, "control entry");
+    if (c->len < sizeof(*h) || h->nr_control == 0 ||
+        h->nr_control > r->nr_vcpus || h->nr_array > MIG_FIFO_MAX_ARRAY_PAGES ||
+        c->len != sizeof(*h) + (uint64_t)h->nr_control * sizeof(*e) +
+                      (uint64_t)h->nr_array * sizeof(*gfn))
+        return RFAIL(r, c->type, -EINVAL,
+                     "%u bytes do not hold 1..%u control blocks and at most "
+                     "%u array pages",
+                     c->len, r->nr_vcpus, MIG_FIFO_MAX_ARRAY_PAGES);
+    if (r->seen_fifo)
+        return RFAIL(r, c->type, -EINVAL, "given twice");
+    e = (const void *)(c->body + sizeof(*h));
+    gfn = (const void *)(e + h->nr_control);
+    for (i = 0; i < h->nr_control; i++) {
+        if (e[i].vcpu_id >= r->nr_vcpus || e[i].gfn > MIG_PFN_MASK ||
+            e[i].offset > MIG_PAGE_SIZE - LU_FIFO_CONTROL_SIZE ||
+            (e[i].offset & 7))
+            return RFAIL(r, c->type, -EINVAL,
+                         "control block %u: vCPU %u, gfn %#llx, offset %u "
+                         "out of range",
+                         i, e[i].vcpu_id, (unsigned long long)e[i].gfn,
+                         e[i].offset);
+        for (q = 0; q < LU_FIFO_MAX_QUEUES; q++)
+            if (e[i].tail[q] >= MIG_EVTCHN_MAX_PORTS)
+                return RFAIL(r, c->type, -EINVAL,
+                             "control block %u: queue %u's tail %u is not a "
+                             "port",
+                             i, q, e[i].tail[q]);
+    }
+    for (i = 0; i < h->nr_array; i++)
+        if (gfn[i] > MIG_PFN_MASK)
+            return RFAIL(r, c->type, -EINVAL, "array page %u: gfn %#llx", i,
+                         (unsigned long long)gfn[i]);
+    r->seen_fifo = true;
+    it->u.fifo.nr_control = h->nr_control;
+    it->u.fifo.nr_array = h->nr_array;
+    it->u.fifo.control = e;
+    it->u.fifo.array_gfn = gfn;
     return 0;
 }
 
@@ -622,6 +676,8 @@ static int decode(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
         return xhv_console(r, c, rec_off, it);
     case MIG_REC_XHV_CONFIG:
         return config(r, c, rec_off, it);
+    case MIG_REC_XHV_EVTCHN_FIFO:
+        return xhv_evtchn_fifo(r, c, rec_off, it);
     default:
         return RFAIL(r, c->type, -EPROTONOSUPPORT,
                      "type %#x is mandatory and unknown to this reader",

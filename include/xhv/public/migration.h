@@ -80,6 +80,10 @@ _Static_assert(sizeof(struct mig_rhdr) == 8, "mig_rhdr size");
 #define MIG_REC_XHV_CONFIG     0x80580006u
 #define MIG_REC_XHV_KVM_VCPU   0x80580007u
 
+/* xhv's mandatory records: 0x0058xxxx, for state a reader must not drop
+ * (one that does not know the type refuses the image). */
+#define MIG_REC_XHV_EVTCHN_FIFO 0x00580001u
+
 /* ---- PAGE_DATA: {u32 count; u32 _res} + u64 pfn[count] + pages ------------
  */
 #define MIG_PAGE_SIZE       4096u
@@ -179,7 +183,7 @@ struct mig_xhv_domain {
     uint64_t max_pages; /* >= memory_pages */
     uint64_t tot_pages; /* RAM pages the domain has: checked at the end */
     uint8_t on_poweroff, on_reboot, on_crash;
-    uint8_t evtchn_abi; /* 0: 2-level (the only one carried) */
+    uint8_t evtchn_abi; /* MIG_EVTCHN_ABI_* as the image began */
     uint32_t max_grant_frames;
     uint32_t max_maptrack_frames;
     uint32_t gnttab_version; /* 0 (never set: 1), 1 or 2 */
@@ -227,6 +231,27 @@ struct mig_xhv_evtchn_hdr {
 };
 #define MIG_EVTCHN_ENTRY_SIZE 24u
 #define MIG_EVTCHN_MAX_PORTS  4096u /* 2-level */
+
+/* ---- XHV_EVTCHN_FIFO: {u32 nr_control; u32 nr_array} +
+ * struct lu_fifo_control[nr_control] (80 B: vCPU, control block offset
+ * and gfn, the 16 queue tails) + u64 array_gfn[nr_array] (the event-array
+ * pages in order), the live-update stream's EVTCHN_FIFO body without its
+ * domid. At most once, after XHV_EVTCHN, for a domain using the FIFO ABI
+ * when its state was written; XHV_DOMAIN's evtchn_abi says what it used
+ * when the image began (an older reader refuses FIFO there, before any
+ * page is sent). The pages event delivery writes (vcpu_info, control
+ * blocks, event arrays) are sent again in a PAGE_DATA record just before
+ * it, copied in the same instant as the tails. ------------------------- */
+#define MIG_EVTCHN_ABI_2L        0u
+#define MIG_EVTCHN_ABI_FIFO      1u
+#define MIG_FIFO_CONTROL_SIZE    80u
+#define MIG_FIFO_MAX_ARRAY_PAGES 1024u
+struct mig_xhv_evtchn_fifo_hdr {
+    uint32_t nr_control; /* 1..the domain's nr_vcpus */
+    uint32_t nr_array;   /* <= MIG_FIFO_MAX_ARRAY_PAGES */
+};
+_Static_assert(sizeof(struct mig_xhv_evtchn_fifo_hdr) == 8,
+               "xhv_evtchn_fifo_hdr size");
 
 /* ---- XHV_CONSOLE: {u64 total_written; u32 ring_len; u32 _res} + ring --- */
 struct mig_xhv_console {
