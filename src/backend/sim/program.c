@@ -21,6 +21,7 @@
  *             and keeps counting up in it.
  *   mapper    maps that grant (peer=GRANTER ref=N, ro=1 for read-only)
  *             and checks that the count never goes backwards.
+ *   fifo-*    the FIFO event-channel programs: program_fifo.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -29,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/sim/sim.h"
+#include "backend/sim/program.h"
 #include "xhv/public/event_channel.h"
 #include "xhv/public/grant_table.h"
 #include "xhv/public/hypercall.h"
@@ -565,6 +566,13 @@ static const struct sim_program programs[] = {
      granter_step},
     {"mapper", "map its peer's grant and check the count (peer=NAME ref=N)",
      mapper_step},
+    {"fifo-ping", "ping over FIFO event channels (peer=NAME)",
+     sim_fifo_ping_step},
+    {"fifo-echo", "echo over FIFO event channels", sim_fifo_echo_step},
+    {"fifo-sink", "take events on N FIFO ports, never consume, check them",
+     sim_fifo_sink_step},
+    {"fifo-send", "send once on each port of a fifo-sink (peer=SINK)",
+     sim_fifo_send_step},
 };
 
 const struct sim_program *sim_program_find(const char *name)
@@ -580,4 +588,33 @@ const struct sim_program *sim_program_find(const char *name)
 const struct sim_program *sim_program_at(unsigned int i)
 {
     return i < sizeof(programs) / sizeof(programs[0]) ? &programs[i] : NULL;
+}
+
+/* --- for the programs in other files (program.h) ------------------------ */
+
+const struct sim_start_info *sim_prog_start_info(struct sim_vcpu *sv)
+{
+    return start_info(sv);
+}
+
+struct prog_state *sim_prog_setup(struct sim_vcpu *sv, bool need_shinfo)
+{
+    return setup(sv, need_shinfo);
+}
+
+void sim_prog_puts(struct sim_vcpu *sv, struct prog_state *st, const char *line)
+{
+    say(sv, st, "%s", line);
+}
+
+int64_t sim_prog_fail(struct sim_vcpu *sv, struct prog_state *st,
+                      const char *what)
+{
+    return fail(sv, st, what);
+}
+
+uint64_t sim_prog_cmdline_u64(const struct sim_start_info *si, const char *key,
+                              uint64_t dflt)
+{
+    return cmdline_u64(si, key, dflt);
 }
