@@ -10,6 +10,12 @@
 #   wait_beyond DOMAIN N SECS  follows DOMAIN's console until that counter
 #                              passes N (bounded and event-driven: fails if
 #                              the guest stalls or dies meanwhile)
+#   wait_lines DOMAIN RE N SECS follows DOMAIN's console until N lines in
+#                              all match RE (bounded and event-driven)
+#   wait_new DOMAIN RE N SECS  the same for N lines more than it has now
+#   fifo_cfgs                  writes fecho, fping (peer=fecho), sink
+#                              (fifo-sink ports=32) and send (fifo-send
+#                              peer=sink ports=32 $FIFO_SEND_ARGS) configs
 
 sim_trio() {
     local g
@@ -50,4 +56,37 @@ wait_beyond() { # domain floor secs
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     return "$rc"
+}
+
+wait_lines() { # domain regex count secs
+    local fifo=$WORK/.follow-lines n=0 pid line
+    rm -f "$fifo" && mkfifo "$fifo" || return 1
+    # The follower prints what the ring holds, then follows.
+    timeout "$4" "$XHV" console "$1" </dev/null >"$fifo" 2>/dev/null &
+    pid=$!
+    while [ "$n" -lt "$3" ] && IFS= read -r line; do
+        [[ $line =~ $2 ]] && n=$((n + 1))
+    done <"$fifo"
+    # A quiet guest's follower would only notice at its next write that
+    # nobody reads: end it now.
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    [ "$n" -ge "$3" ]
+}
+
+wait_new() { # domain regex count secs
+    local have
+    have=$("$XHV" console --log "$1" 2>/dev/null | grep -cE "$2")
+    wait_lines "$1" "$2" $((have + $3)) "$4"
+}
+
+fifo_cfgs() {
+    printf 'name = "fecho"\ntype = "sim"\nkernel = "fifo-echo"\nmemory = 8\n' \
+        >"$WORK/fecho.cfg"
+    printf 'name = "fping"\ntype = "sim"\nkernel = "fifo-ping"\nmemory = 8\ncmdline = "peer=fecho"\n' \
+        >"$WORK/fping.cfg"
+    printf 'name = "sink"\ntype = "sim"\nkernel = "fifo-sink"\nmemory = 8\ncmdline = "ports=32"\n' \
+        >"$WORK/sink.cfg"
+    printf 'name = "send"\ntype = "sim"\nkernel = "fifo-send"\nmemory = 8\ncmdline = "peer=sink ports=32 %s"\n' \
+        "${FIFO_SEND_ARGS:-}" >"$WORK/send.cfg"
 }
