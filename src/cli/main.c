@@ -83,7 +83,8 @@ static const struct cli_cmd commands[] = {
      "FILE is left. Sim guests only.\n"
      "\n"
      "  -c   keep the domain running after saving (a checkpoint)\n"
-     "  -p   leave the domain paused after saving\n",
+     "  -p   leave the domain paused after saving\n"
+     "  --fault SITE:N  (tests) arm a fault in xhvd for the save\n",
      cmd_save},
     {"restore", "[-p] FILE [name=NEW]", "Restore domains saved by xhv save",
      "Builds a new domain for each image in FILE (fresh memory, the\n"
@@ -93,7 +94,8 @@ static const struct cli_cmd commands[] = {
      "and nothing is created.\n"
      "\n"
      "  -p         leave the domains paused\n"
-     "  name=NEW   restore a single domain under another name\n",
+     "  name=NEW   restore a single domain under another name\n"
+     "  --fault SITE:N  (tests) arm a fault in xhvd for the restore\n",
      cmd_restore},
     {"migrate",
      "[--live|--no-live] [--max-downtime MS] [--max-rounds N] [TRANSPORT] "
@@ -111,6 +113,7 @@ static const struct cli_cmd commands[] = {
      "  --max-downtime MS     target downtime for the last round (default 50)\n"
      "  --max-rounds N        live rounds at most (default 10, max 64)\n"
      "  --fault SITE:N        (tests) arm a fault in this xhvd for the run\n"
+     "  --target-fault SITE:N (tests) the same in the receiving xhvd\n"
      "\n"
      "tcp: needs one of (the receiver uses the same kind):\n"
      "  --tls-psk FILE        TLS with a pre-shared key, IDENTITY:HEXKEY as\n"

@@ -52,16 +52,22 @@ int cmd_save(int argc, char **argv)
 {
     const struct cli_cmd *c = cli_find("save");
     struct json_object *args, *r = NULL;
-    const char *keep = NULL;
+    static const struct option longopts[] = {
+        {"fault", required_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *keep = NULL, *fault = NULL;
     char path[4096];
     int opt, rc;
 
     optind = 1;
-    while ((opt = getopt(argc, argv, "cp")) != -1) {
+    while ((opt = getopt_long(argc, argv, "cp", longopts, NULL)) != -1) {
         if (opt == 'c')
             keep = "running";
         else if (opt == 'p')
             keep = "paused";
+        else if (opt == 'F') /* tests: arm a fault in xhvd for the save */
+            fault = optarg;
         else {
             cli_usage_error(c, "unknown option");
             return 2;
@@ -87,7 +93,8 @@ int cmd_save(int argc, char **argv)
     args = ctl_obj();
     if (!args || add_or_fail(args, "domain", ctl_str(argv[optind])) ||
         add_or_fail(args, "file", ctl_str(path)) ||
-        (keep && add_or_fail(args, "keep", ctl_str(keep)))) {
+        (keep && add_or_fail(args, "keep", ctl_str(keep))) ||
+        (fault && add_or_fail(args, "fault", ctl_str(fault)))) {
         json_object_put(args);
         return 1;
     }
@@ -122,12 +129,21 @@ int cmd_restore(int argc, char **argv)
 {
     const struct cli_cmd *c = cli_find("restore");
     struct json_object *args, *r = NULL;
+    static const struct option longopts[] = {
+        {"fault", required_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *fault = NULL;
     bool paused = false;
     char path[4096];
     int opt, rc, i;
 
     optind = 1;
-    while ((opt = getopt(argc, argv, "p")) != -1) {
+    while ((opt = getopt_long(argc, argv, "p", longopts, NULL)) != -1) {
+        if (opt == 'F') { /* tests: arm a fault in xhvd for the restore */
+            fault = optarg;
+            continue;
+        }
         if (opt != 'p') {
             cli_usage_error(c, "unknown option");
             return 2;
@@ -144,7 +160,8 @@ int cmd_restore(int argc, char **argv)
     }
     args = ctl_obj();
     if (!args || add_or_fail(args, "file", ctl_str(path)) ||
-        (paused && add_or_fail(args, "paused", ctl_bool(true)))) {
+        (paused && add_or_fail(args, "paused", ctl_bool(true))) ||
+        (fault && add_or_fail(args, "fault", ctl_str(fault)))) {
         json_object_put(args);
         return 1;
     }
@@ -274,6 +291,8 @@ static int parse_opt(const struct cli_cmd *c, int opt, struct json_object *args,
         return 0;
     case 'F': /* tests: arm a fault in the sending xhvd */
         return add_or_fail(args, "fault", ctl_str(optarg));
+    case 'T': /* tests: arm a fault in the receiving xhvd */
+        return add_or_fail(args, "target_fault", ctl_str(optarg));
     case 'P':
         o->tls.psk = optarg;
         return 0;
@@ -315,6 +334,7 @@ int cmd_migrate(int argc, char **argv)
         {"max-rounds", required_argument, NULL, 'r'},
         {"insecure", no_argument, NULL, 'i'},
         {"fault", required_argument, NULL, 'F'},
+        {"target-fault", required_argument, NULL, 'T'},
         {"tls-psk", required_argument, NULL, 'P'},
         {"tls-cert", required_argument, NULL, 'C'},
         {"tls-key", required_argument, NULL, 'K'},

@@ -237,8 +237,34 @@ static int stats_json(const struct migrate_stats *st, struct json_object *r)
 /* ---- save -------------------------------------------------------------------
  */
 
-int cmd_save(struct json_object *args, struct json_object **result, char *err,
-             size_t errlen)
+/*
+ * Tests' hook, as for migrate and live-update: "fault": "SITE:N" arms
+ * that failure point for this one command (lib/fault.h), so a test can
+ * fail each allocation and I/O of a save, a restore or the receiving end
+ * of a migration in turn through the real daemon.
+ */
+typedef int (*cmd_fn)(struct json_object *args, struct json_object **result,
+                      char *err, size_t errlen);
+
+static int with_fault(cmd_fn fn, struct json_object *args,
+                      struct json_object **result, char *err, size_t errlen)
+{
+    const char *spec = "";
+    int rc;
+
+    if (ctl_get_str(args, "fault", &spec) == -EINVAL ||
+        (spec[0] && fault_arm_spec(spec))) {
+        snprintf(err, errlen, "bad fault rule: SITE:N or SITE:N+ expected");
+        return -EINVAL;
+    }
+    rc = fn(args, result, err, errlen);
+    if (spec[0])
+        fault_disarm();
+    return rc;
+}
+
+static int save(struct json_object *args, struct json_object **result,
+                char *err, size_t errlen)
 {
     struct migrate_opts o = {.config_of = config_of};
     struct domain *doms[MIGRATE_MAX_DOMAINS];
@@ -307,9 +333,57 @@ out:
 /* ---- restore and migrate-receive --------------------------------------------
  */
 
-static int restore_from(int fd, const struct migrate_restore_opts *o,
-                        struct json_object **result, char *err, size_t errlen)
+/*
+ * The receiving end's half of the hand-over (docs/migration.md): the
+ * domains are built and paused; the source hears "ready", and only its
+ * "go" starts them. Without it (a dropped connection, a timeout, a
+ * source that failed after all) they are destroyed, so a guest never
+ * runs on both hosts, and never on neither unless the source's final
+ * answer is lost after "go" (then the source keeps its copy paused).
+ */
+#define GO_TIMEOUT_MS 30000
+static int hand_over(int fd, const struct migrate_restored *out, char *err,
+                     size_t errlen)
 {
+    char msg[64], *buf = NULL, perr[64];
+    struct json_object *a;
+    size_t len = 0;
+    bool go = false;
+    unsigned int i;
+    int rc, n;
+
+    n = snprintf(msg, sizeof(msg), "{\"ready\":{\"domains\":%u}}", out->nr);
+    if (fault_fire("mig_ready") || server_send_frame(msg, (size_t)n)) {
+        snprintf(err, errlen, "cannot tell the source the domains are ready");
+        return -EPIPE;
+    }
+    rc = ctl_read_msg(fd, &buf, &len, GO_TIMEOUT_MS);
+    if (rc) {
+        snprintf(err, errlen, "the source did not say go (%s)", strerror(-rc));
+        return rc;
+    }
+    a = ctl_json_parse(buf, len, perr, sizeof(perr));
+    xhv_free(buf);
+    if (!a || ctl_get_bool(a, "go", &go) || !go) {
+        json_object_put(a);
+        snprintf(err, errlen, "the source sent something else than go");
+        return -EPROTO;
+    }
+    json_object_put(a);
+    for (i = 0; i < out->nr && !rc; i++)
+        if (out->running[i])
+            rc = domain_unpause(out->dom[i]);
+    if (rc)
+        snprintf(err, errlen, "cannot start d%u: %s", out->dom[i - 1]->domid,
+                 strerror(-rc));
+    return rc;
+}
+
+static int restore_from(int fd, const struct migrate_restore_opts *o,
+                        bool handshake, struct json_object **result, char *err,
+                        size_t errlen)
+{
+    struct migrate_restore_opts ro = *o;
     struct migrate_restored out;
     struct mig_reader rd;
     struct fdio io = {.fd = fd};
@@ -317,11 +391,22 @@ static int restore_from(int fd, const struct migrate_restore_opts *o,
     unsigned int i;
     int rc;
 
+    if (handshake)
+        ro.paused = true; /* until the source says go */
     mig_reader_init(&rd, fd_read, &io);
-    rc = migrate_restore(&rd, o, &out, err, errlen);
+    rc = migrate_restore(&rd, &ro, &out, err, errlen);
     mig_reader_fini(&rd);
     if (rc)
         return rc;
+    if (handshake) {
+        rc = hand_over(fd, &out, err, errlen);
+        if (rc) {
+            for (i = 0; i < out.nr; i++)
+                domain_kill(out.dom[i]);
+            migrate_restored_release(&out);
+            return rc;
+        }
+    }
     for (i = 0; i < out.nr; i++) {
         char perr[64];
         /* Untrusted text: the control protocol's depth-limited parser. */
@@ -358,8 +443,14 @@ static int restore_from(int fd, const struct migrate_restore_opts *o,
     return 0;
 }
 
-int cmd_restore(struct json_object *args, struct json_object **result,
-                char *err, size_t errlen)
+int cmd_save(struct json_object *args, struct json_object **result, char *err,
+             size_t errlen)
+{
+    return with_fault(save, args, result, err, errlen);
+}
+
+static int restore(struct json_object *args, struct json_object **result,
+                   char *err, size_t errlen)
 {
     struct migrate_restore_opts o = {0};
     const char *path;
@@ -380,13 +471,19 @@ int cmd_restore(struct json_object *args, struct json_object **result,
         snprintf(err, errlen, "cannot open %.256s: %s", path, strerror(-rc));
         return rc;
     }
-    rc = restore_from(fd, &o, result, err, errlen);
+    rc = restore_from(fd, &o, false, result, err, errlen);
     close(fd);
     return rc;
 }
 
-int cmd_migrate_receive(struct json_object *args, struct json_object **result,
-                        char *err, size_t errlen)
+int cmd_restore(struct json_object *args, struct json_object **result,
+                char *err, size_t errlen)
+{
+    return with_fault(restore, args, result, err, errlen);
+}
+
+static int receive(struct json_object *args, struct json_object **result,
+                   char *err, size_t errlen)
 {
     struct migrate_restore_opts o = {0};
     uint64_t count = 0;
@@ -402,7 +499,13 @@ int cmd_migrate_receive(struct json_object *args, struct json_object **result,
         return -EINVAL;
     }
     o.count = (unsigned int)count;
-    return restore_from(fd, &o, result, err, errlen);
+    return restore_from(fd, &o, true, result, err, errlen);
+}
+
+int cmd_migrate_receive(struct json_object *args, struct json_object **result,
+                        char *err, size_t errlen)
+{
+    return with_fault(receive, args, result, err, errlen);
 }
 
 /* ---- migrate
@@ -453,13 +556,15 @@ static int connect_dest(const char *dest, int *fd, char *err, size_t errlen)
     return ctl_connect(dest, fd, err, errlen);
 }
 
-/* Sends the request frame that turns the connection into a receiver. */
-static int send_hello(int fd, unsigned int n)
+/* Sends the request frame that turns the connection into a receiver;
+ * fault (tests, "" for none) is armed in the target for its part. */
+static int send_hello(int fd, unsigned int n, const char *fault)
 {
-    char msg[96];
-    int len =
-        snprintf(msg, sizeof(msg),
-                 "{\"cmd\":\"migrate-receive\",\"args\":{\"count\":%u}}", n);
+    char msg[160];
+    int len = snprintf(
+        msg, sizeof(msg),
+        "{\"cmd\":\"migrate-receive\",\"args\":{\"count\":%u%s%.64s%s}}", n,
+        fault[0] ? ",\"fault\":\"" : "", fault, fault[0] ? "\"" : "");
 
     return ctl_write_msg(fd, msg, (size_t)len);
 }
@@ -483,17 +588,52 @@ static int read_answer_within(int fd, struct json_object **ans, char *err,
     }
     a = ctl_json_parse(buf, len, perr, sizeof(perr));
     xhv_free(buf);
-    if (!a || ctl_get_bool(a, "ok", &ok) || !ok) {
+    if (!a) {
+        /* Not a refusal: an answer we could not read says nothing of
+         * what the target did. */
+        snprintf(err, errlen, "the target's answer cannot be read (%s)", perr);
+        return -EBADMSG;
+    }
+    if (ctl_get_bool(a, "ok", &ok) || !ok) {
         const char *msg = "malformed answer";
 
-        if (a)
-            ctl_get_str(a, "message", &msg);
+        ctl_get_str(a, "message", &msg);
         snprintf(err, errlen, "the target refused: %.400s", msg);
         json_object_put(a);
         return -ECONNABORTED;
     }
     *ans = a;
     return 0;
+}
+
+/* The target's "ready": 0, or its refusal, or why it never came. */
+static int read_ready(int fd, char *err, size_t errlen)
+{
+    char *buf = NULL, perr[128] = "";
+    struct json_object *a, *ready = NULL;
+    const char *msg = "malformed answer";
+    size_t len = 0;
+    int rc;
+
+    rc = ctl_read_msg(fd, &buf, &len, ANSWER_TIMEOUT_MS);
+    if (rc) {
+        snprintf(err, errlen,
+                 "the target did not say it was ready (%s): the domains "
+                 "resume here",
+                 strerror(-rc));
+        return rc;
+    }
+    a = ctl_json_parse(buf, len, perr, sizeof(perr));
+    xhv_free(buf);
+    if (a && json_object_object_get_ex(a, "ready", &ready)) {
+        json_object_put(a);
+        return 0;
+    }
+    if (a)
+        ctl_get_str(a, "message", &msg);
+    snprintf(err, errlen, "the target refused: %.400s", msg);
+    json_object_put(a);
+    return -ECONNABORTED;
 }
 
 static int read_answer(int fd, struct json_object **ans, char *err,
@@ -531,7 +671,7 @@ static void send_progress(const struct migrate_progress *p, void *opaque)
 }
 
 struct mig_args {
-    const char *dest, *fault;
+    const char *dest, *fault, *target_fault;
     bool live, progress;
     uint64_t max_downtime_ms, max_rounds;
 };
@@ -541,8 +681,11 @@ static int migrate_args(struct json_object *args, struct mig_args *m, char *err,
 {
     int rc = 0;
 
-    *m = (struct mig_args){
-        .live = true, .max_downtime_ms = 50, .max_rounds = 10, .fault = ""};
+    *m = (struct mig_args){.live = true,
+                           .max_downtime_ms = 50,
+                           .max_rounds = 10,
+                           .fault = "",
+                           .target_fault = ""};
     if (ctl_get_str(args, "dest", &m->dest)) {
         snprintf(err, errlen, "missing string argument 'dest'");
         return -EINVAL;
@@ -551,12 +694,15 @@ static int migrate_args(struct json_object *args, struct mig_args *m, char *err,
         ctl_get_u64(args, "max_downtime_ms", &m->max_downtime_ms) == -EINVAL ||
         ctl_get_u64(args, "max_rounds", &m->max_rounds) == -EINVAL ||
         ctl_get_str(args, "fault", &m->fault) == -EINVAL ||
+        ctl_get_str(args, "target_fault", &m->target_fault) == -EINVAL ||
+        strspn(m->target_fault, "abcdefghijklmnopqrstuvwxyz_*:+0123456789") !=
+            strlen(m->target_fault) ||
         ctl_get_bool(args, "progress", &m->progress) == -EINVAL ||
         m->max_rounds == 0 || m->max_rounds > MIGRATE_MAX_ROUNDS) {
         snprintf(err, errlen,
                  "bad argument: live is a boolean, max_rounds 1..%d, "
-                 "max_downtime_ms a number, fault SITE:N, progress a "
-                 "boolean",
+                 "max_downtime_ms a number, fault and target_fault "
+                 "SITE:N, progress a boolean",
                  MIGRATE_MAX_ROUNDS);
         return -EINVAL;
     }
@@ -590,7 +736,8 @@ int cmd_migrate(struct json_object *args, struct json_object **result,
         rc = find_domains(args, doms, &n, err, errlen);
     if (!rc && io.fd < 0)
         rc = connect_dest(m.dest, &io.fd, err, errlen);
-    if (!rc && (fault_fire("mig_connect") || send_hello(io.fd, n))) {
+    if (!rc &&
+        (fault_fire("mig_connect") || send_hello(io.fd, n, m.target_fault))) {
         snprintf(err, errlen, "cannot talk to the target");
         rc = -EPIPE;
     }
@@ -607,18 +754,52 @@ int cmd_migrate(struct json_object *args, struct json_object **result,
     rc = migrate_save(doms, n, &w, &o, &st, err, errlen);
     if (rc) {
         /* A target that refused the stream answered, then dropped the
-         * connection: its reason, if it is there, beats our EPIPE. */
+         * connection: its reason, if it is there, beats our EPIPE. Any
+         * other failure is ours, and the target has nothing to say. */
         char why[512] = "";
 
-        if (read_answer_within(io.fd, &ans, why, sizeof(why), 1000) ==
-            -ECONNABORTED)
+        if ((rc == -EPIPE || rc == -ECONNRESET) &&
+            read_answer_within(io.fd, &ans, why, sizeof(why), 1000) ==
+                -ECONNABORTED)
             snprintf(err, errlen, "%s", why);
         goto out; /* migrate_save unparked them */
     }
-    rc = read_answer(io.fd, &ans, err, errlen);
-    t_end = mono_ns();
+    /* The hand-over (hand_over() is the other half): "ready" from the
+     * target, which holds the domains paused; our "go"; its answer. */
+    rc = read_ready(io.fd, err, errlen);
+    if (!rc &&
+        (fault_fire("mig_go") || ctl_write_msg(io.fd, "{\"go\":true}", 11))) {
+        /* Not sent whole: the target sees no go and destroys its copy. */
+        snprintf(err, errlen,
+                 "cannot tell the target to start the domains: they resume "
+                 "here");
+        rc = -EPIPE;
+    }
     if (rc) {
         migrate_unpark(doms, n);
+        goto out;
+    }
+    rc = read_answer(io.fd, &ans, err, errlen);
+    t_end = mono_ns();
+    if (rc == -ECONNABORTED) {
+        migrate_unpark(doms, n); /* it could not start them: destroyed */
+        goto out;
+    }
+    if (rc) {
+        /* Told to go, but no word after: they may run there. Neither
+         * running them here (twice) nor destroying them (never) is safe;
+         * the operator decides, as after xl's lost confirmation. */
+        unsigned int i;
+
+        migrate_unpark(doms, n);
+        for (i = 0; i < n; i++)
+            domain_pause(doms[i]);
+        snprintf(err, errlen,
+                 "the target was told to start the domains, but its answer "
+                 "was lost (%s): they are left paused here. If they run on "
+                 "the target, destroy them here; else unpause them here",
+                 strerror(-rc));
+        rc = -EPROTO;
         goto out;
     }
     /* The target runs them: ours go. */

@@ -91,6 +91,7 @@ struct migrate_restored {
     unsigned int nr;
     struct domain *dom[MIGRATE_MAX_DOMAINS]; /* referenced */
     char *config[MIGRATE_MAX_DOMAINS];       /* xhv_malloc'd text or NULL */
+    bool running[MIGRATE_MAX_DOMAINS]; /* running on the sender, not paused */
 };
 
 struct migrate_restore_opts {

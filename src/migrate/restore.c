@@ -597,6 +597,8 @@ int migrate_restore(struct mig_reader *r, const struct migrate_restore_opts *o,
     free_written();
     out->nr = grp.nr;
     for (i = 0; i < grp.nr; i++)
+        out->running[i] = grp.dom[i].state == MIG_STATE_RUNNING;
+    for (i = 0; i < grp.nr; i++)
         out->dom[i] = grp.dom[i].d; /* the creation reference, handed on */
     memset(&grp, 0, sizeof(grp));
     return 0;

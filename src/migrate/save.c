@@ -137,6 +137,7 @@ static void mark_xhv_pages(struct domain *d)
         if (gfn != INVALID_GFN)
             p2m_mark_dirty(&d->p2m, gfn);
     }
+    evtchn_mark_guest_pages_dirty(d); /* FIFO control blocks, arrays */
 }
 
 /* Fills p->todo for the next round; *n: how many gfns it holds. */
