@@ -614,8 +614,10 @@ int main(int argc, char **argv)
                 MAX_ROUNDS);
         return 2;
     }
-    /* Room for the guest and its own migrating back in. */
-    snprintf(mem, sizeof(mem), "%uM", (mib + mib / 2 + 64 + 1) & ~1U);
+    /* Room for the guest and its own migrating back in, and at least
+     * twice xhvd's default live-update scratch (64 MiB). */
+    snprintf(mem, sizeof(mem), "%uM",
+             mib + mib / 2 + 64 < 128 ? 128 : (mib + mib / 2 + 64 + 1) & ~1U);
     signal(SIGPIPE, SIG_IGN);
     rc = start_xhvd(&a, mem);
     if (!rc)
