@@ -37,6 +37,8 @@ struct rdom {
     uint8_t state;
     uint8_t backend; /* the image's: what its CPU records describe */
     uint64_t tot_pages;
+    uint64_t extra_pages; /* the sender's, when XHV_PAGES said */
+    bool have_extra_count;
     bool have_shinfo;
     char prog[32];
     /* A bit per gfn this stream has put bytes in. A page it has not is
@@ -401,6 +403,14 @@ static int on_end(struct rdom *rd, const struct mig_item *it, char *err,
                    "had %llu",
                    it->index, (unsigned long long)tot,
                    (unsigned long long)rd->tot_pages);
+    if (rd->have_extra_count &&
+        mm_owner_extra_pages(&rd->d->mm) != rd->extra_pages)
+        return say(err, errlen, -EINVAL,
+                   "record %u (END): the domain has %llu extra pages, the "
+                   "sender's had %llu",
+                   it->index,
+                   (unsigned long long)mm_owner_extra_pages(&rd->d->mm),
+                   (unsigned long long)rd->extra_pages);
     return 0;
 }
 
@@ -437,6 +447,12 @@ static int apply(struct rdom *rd, const struct mig_item *it,
         return migrate_evtchn_fifo_restore(rd->d, it, err, errlen);
     case MIG_REC_XHV_CONSOLE:
         return on_console(rd, it);
+    case MIG_REC_XHV_PAGES:
+        /* The sender's counts at the end, what END checks against. */
+        rd->tot_pages = it->u.pages_end->tot_pages;
+        rd->extra_pages = it->u.pages_end->extra_pages;
+        rd->have_extra_count = true;
+        return 0;
     case MIG_REC_END:
         return on_end(rd, it, err, errlen);
     case MIG_REC_X86_CPUID_POLICY:

@@ -464,6 +464,20 @@ static int write_console(struct mig_writer *w, struct domain *d)
     return rc;
 }
 
+/* The counts as they are now, the domain parked: XHV_DOMAIN's are from
+ * before the rounds, and the guest may have given pages back since. */
+static int write_page_counts(struct mig_writer *w, struct domain *d)
+{
+    struct mig_xhv_pages p = {
+        .tot_pages = mm_owner_tot_pages(&d->mm),
+        .max_pages = domain_max_pages(d),
+        .extra_pages = mm_owner_extra_pages(&d->mm),
+    };
+    struct mig_iov iov = {&p, sizeof(p)};
+
+    return mig_write_record(w, MIG_REC_XHV_PAGES, &iov, 1);
+}
+
 static int write_state(struct mig_writer *w, struct domain *d)
 {
     struct mig_tsc_info tsc = {.nsec = time_system_ns()};
@@ -488,6 +502,8 @@ static int write_state(struct mig_writer *w, struct domain *d)
         rc = migrate_evtchn_write(w, d);
     if (!rc)
         rc = write_console(w, d);
+    if (!rc)
+        rc = write_page_counts(w, d);
     if (!rc)
         rc = mig_write_record(w, MIG_REC_END, NULL, 0);
     return rc;

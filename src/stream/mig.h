@@ -172,6 +172,7 @@ struct mig_item {
             const struct mig_xhv_console *hdr;
             const char *ring;
         } console;
+        const struct mig_xhv_pages *pages_end;
         struct {
             uint32_t count;
             const struct mig_hvm_param *p;
@@ -212,6 +213,7 @@ struct mig_reader {
     /* Order state of the current image. */
     bool in_image, seen_domain, seen_static_end, seen_end;
     bool seen_shinfo, seen_console, seen_context, seen_tsc, seen_config;
+    bool seen_pages_end;
     bool seen_pages, seen_cpuid, seen_msr;
     uint8_t backend; /* XHV_DOMAIN's */
     bool seen_fifo;

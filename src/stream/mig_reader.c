@@ -73,6 +73,8 @@ const char *mig_record_name(uint32_t type)
         return "XHV_CONFIG";
     case MIG_REC_XHV_KVM_VCPU:
         return "XHV_KVM_VCPU";
+    case MIG_REC_XHV_PAGES:
+        return "XHV_PAGES";
     case MIG_REC_XHV_EVTCHN_FIFO:
         return "XHV_EVTCHN_FIFO";
     default:
@@ -481,6 +483,27 @@ static int xhv_console(struct mig_reader *r, const struct rec *c,
     return 0;
 }
 
+static int xhv_pages(struct mig_reader *r, const struct rec *c,
+                     uint64_t rec_off, struct mig_item *it)
+{
+    const struct mig_xhv_pages *p = (const void *)c->body;
+
+    if (c->len != sizeof(*p))
+        return RFAIL(r, c->type, -EINVAL, "has %u bytes, not %zu", c->len,
+                     sizeof(*p));
+    if (!r->seen_static_end)
+        return RFAIL(r, c->type, -EINVAL, "comes before STATIC_DATA_END");
+    if (r->seen_pages_end)
+        return RFAIL(r, c->type, -EINVAL, "given twice");
+    if (p->tot_pages > p->max_pages)
+        return RFAIL(
+            r, c->type, -EINVAL, "says %llu pages, more than its maximum %llu",
+            (unsigned long long)p->tot_pages, (unsigned long long)p->max_pages);
+    r->seen_pages_end = true;
+    it->u.pages_end = p;
+    return 0;
+}
+
 static int hvm_params(struct mig_reader *r, const struct rec *c,
                       uint64_t rec_off, struct mig_item *it)
 {
@@ -674,6 +697,8 @@ static int decode(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
         return xhv_evtchn(r, c, rec_off, it);
     case MIG_REC_XHV_CONSOLE:
         return xhv_console(r, c, rec_off, it);
+    case MIG_REC_XHV_PAGES:
+        return xhv_pages(r, c, rec_off, it);
     case MIG_REC_XHV_CONFIG:
         return config(r, c, rec_off, it);
     case MIG_REC_XHV_EVTCHN_FIFO:

@@ -79,6 +79,7 @@ _Static_assert(sizeof(struct mig_rhdr) == 8, "mig_rhdr size");
 #define MIG_REC_XHV_CONSOLE    0x80580005u
 #define MIG_REC_XHV_CONFIG     0x80580006u
 #define MIG_REC_XHV_KVM_VCPU   0x80580007u
+#define MIG_REC_XHV_PAGES      0x80580008u
 
 /* xhv's mandatory records: 0x0058xxxx, for state a reader must not drop
  * (one that does not know the type refuses the image). */
@@ -261,6 +262,16 @@ struct mig_xhv_console {
 };
 _Static_assert(sizeof(struct mig_xhv_console) == 16, "xhv_console size");
 #define MIG_CONSOLE_MAX (64u * 1024u)
+
+/* ---- XHV_PAGES: the domain's page counts when its memory was last sent,
+ * in the state part. XHV_DOMAIN's tot_pages is from the start; a guest
+ * that gave pages back or took more meanwhile is counted here. ---- */
+struct mig_xhv_pages {
+    uint64_t tot_pages; /* RAM pages, extra pages not counted */
+    uint64_t max_pages;
+    uint64_t extra_pages; /* shared_info, grant frames */
+};
+_Static_assert(sizeof(struct mig_xhv_pages) == 24, "xhv_pages size");
 
 /* ---- XHV_CONFIG: the domain's configuration as JSON text (for restarts
  * and `xhv list -l`), at most MIG_CONFIG_MAX bytes, no NUL. ------------- */

@@ -7,7 +7,8 @@
  *
  * The pages xhv wrote must arrive although the guest never wrote them;
  * the final round must send exactly those (the log, not all of memory),
- * including a page the guest replaced in between.
+ * including a page the guest replaced in between; and one it gave back
+ * must be gone on arrival, with the page counts equal.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,6 +29,7 @@
 #define VI_GFN     0x30ULL /* the vcpu_info the guest registers */
 #define COPY_GPA   GPA_BUF2
 #define BALLOON_GF 0x40ULL /* replaced between the rounds */
+#define GONE_GF    0x41ULL /* given back between the rounds */
 
 /* The image, in memory. */
 struct membuf {
@@ -91,6 +93,9 @@ static void after_round(const struct migrate_progress *p, void *opaque)
     assert_int_equal(
         p2m_copy(&b->d->p2m, BALLOON_GF << 12, (void *)msg, sizeof(msg), true),
         0);
+    /* And one it gives back for good: it must be gone on arrival, and
+     * the page counts still agree (XHV_PAGES). */
+    assert_int_equal(p2m_remove_ram(&b->d->p2m, GONE_GF), 0);
 }
 
 static void test_final_round_carries_xhv_writes(void **state)
@@ -134,9 +139,9 @@ static void test_final_round_carries_xhv_writes(void **state)
     assert_int_equal(b.calls, 1);
     assert_int_equal(st.dom[0].rounds, 2);
     /* The final round: vcpu_info (xhv's event delivery), the copied page
-     * (a hypercall result) and the replaced page; nothing else, for the
-     * guest wrote nothing. */
-    assert_int_equal(st.dom[0].pages[1], 3);
+     * (a hypercall result), the replaced page and the one given back (as
+     * XTAB); nothing else, for the guest wrote nothing. */
+    assert_int_equal(st.dom[0].pages[1], 4);
     tot = mm_owner_tot_pages(&d->mm);
 
     mig_reader_init(&r, mem_read, &m);
@@ -152,6 +157,7 @@ static void test_final_round_carries_xhv_writes(void **state)
                 (1UL << (p1 % 64)));
     assert_string_equal((const char *)p2m_gfn_to_virt(&d2->p2m, COPY_GPA >> 12),
                         "xhv wrote this");
+    assert_null(p2m_gfn_to_virt(&d2->p2m, GONE_GF));
     assert_string_equal((const char *)p2m_gfn_to_virt(&d2->p2m, BALLOON_GF),
                         "xhv wrote this");
     assert_int_equal(mm_owner_tot_pages(&d2->mm), tot);
