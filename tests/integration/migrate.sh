@@ -9,6 +9,7 @@
 # audits clean.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_mig.sh"
 
 start_xhvd --mem 256M
 ok $? "xhvd A starts" || { done_testing; exit 1; }
@@ -20,12 +21,6 @@ start_xhvd --mem 64M
 ok $? "xhvd S (small: 64 MiB) starts" || { done_testing; exit 1; }
 S=$XHV_RUNDIR S_PID=$XHVD_PID S_LOG=$XHVD_LOG
 export XHV_RUNDIR=$A
-
-on() { # rundir cmd...: x against that xhvd
-    local dir=$1
-    shift
-    XHV_RUNDIR=$dir x "$@"
-}
 
 cat >"$WORK/mc.cfg" <<EOF
 name = "mc"
@@ -54,35 +49,6 @@ kernel = "ping"
 memory = 8
 cmdline = "peer=echo"
 EOF
-
-# COUNT new lines matching REGEX on DOMAIN's console of xhvd DIR within
-# SECS seconds (event-driven: `xhv console` follows the output).
-wait_console() { # dir domain regex count secs
-    local have want got
-    have=$(XHV_RUNDIR=$1 "$XHV" console --log "$2" 2>/dev/null | grep -cE "$3")
-    want=$((have + $4))
-    # grep stops at the want-th match, which ends the follower; -c says
-    # how many it saw (grep -m alone succeeds on any one match).
-    got=$(XHV_RUNDIR=$1 timeout "$5" "$XHV" console "$2" </dev/null \
-        2>/dev/null | grep -m "$want" -cE "$3")
-    [ "${got:-0}" -ge "$want" ]
-}
-
-# The domain's state column, or "none".
-state_of() { # dir domain
-    on "$1" list
-    awk -v n="$2" '$1 == n {print $5; f=1} END {if (!f) print "none"}' <<<"$OUT"
-}
-
-no_fail() { # dir domain
-    on "$1" console --log "$2"
-    unlike "$OUT" 'FAIL' "$2 reports no failure"
-}
-
-audit_clean() { # dir label
-    on "$1" audit
-    like "$OUT" "^clean: 0 violations" "$2: the audit is clean"
-}
 
 for g in mc echo ping; do
     on "$A" create -q "$WORK/$g.cfg"
@@ -121,7 +87,6 @@ is "$RC" 0 "restore it on the same xhvd" || diag "$ERR"
 wait_console "$A" mc 'pass [0-9]+ ok' 1 30
 ok $? "memcheck passes after save and restore on A"
 on "$A" restore "$WORK/mc2.sav"
-isnt() { ok "$([ "$1" != "$2" ] && echo 0 || echo 1)" "$3"; }
 isnt "$RC" 0 "restoring again under a name in use is refused"
 like "$ERR" "already exists" "... saying the name exists"
 on "$A" restore "$WORK/mc2.sav" name=mc-copy
@@ -131,7 +96,6 @@ ok $? "the copy passes too"
 on "$A" destroy mc-copy
 
 # --- refusals: bad streams ----------------------------------------------------
-count_doms() { on "$1" list; tail -n +2 <<<"$OUT" | wc -l; }
 b_before=$(count_doms "$B")
 head -c 24 "$WORK/mc2.sav" >"$WORK/bad-hdr.sav"
 printf 'XXXXXXXX' | dd of="$WORK/bad-magic.sav" bs=1 conv=notrunc 2>/dev/null

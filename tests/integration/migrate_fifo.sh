@@ -14,6 +14,7 @@
 # refused with the reason, nothing left behind.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_mig.sh"
 . "$(dirname "$0")/lib_sim.sh"
 
 start_xhvd --mem 256M
@@ -23,27 +24,6 @@ start_xhvd --mem 256M
 ok $? "xhvd B starts" || { done_testing; exit 1; }
 B=$XHV_RUNDIR B_PID=$XHVD_PID B_LOG=$XHVD_LOG
 export XHV_RUNDIR=$A
-
-on() { # rundir cmd...: x against that xhvd
-    local dir=$1
-    shift
-    XHV_RUNDIR=$dir x "$@"
-}
-
-state_of() { # dir domain
-    on "$1" list
-    awk -v n="$2" '$1 == n {print $5; f=1} END {if (!f) print "none"}' <<<"$OUT"
-}
-
-no_fail() { # dir domain
-    on "$1" console --log "$2"
-    unlike "$OUT" 'FAIL' "$2 reports no failure"
-}
-
-audit_clean() { # dir label
-    on "$1" audit
-    like "$OUT" "^clean: 0 violations" "$2: the audit is clean"
-}
 
 # The sink and its sender on DIR; returns once the sink said go.
 sink_pair() { # dir [send config]
@@ -154,7 +134,6 @@ ok $? "a copy of the image with a tail outside the event array"
 on "$A" list
 a_before=$(tail -n +2 <<<"$OUT" | wc -l)
 on "$A" restore "$WORK/bad-tail.sav"
-isnt() { ok "$([ "$1" != "$2" ] && echo 0 || echo 1)" "$3"; }
 isnt "$RC" 0 "restoring it is refused"
 like "$ERR" 'XHV_EVTCHN_FIFO.*tail port 4095 is not in the event array' \
     "... naming the record and the tail"

@@ -12,6 +12,7 @@
 # namespaces cannot be made.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_mig.sh"
 . "$(dirname "$0")/lib_tls.sh"
 
 NSA=xhvmig-a-$$ NSB=xhvmig-b-$$
@@ -57,32 +58,6 @@ B=$XHV_RUNDIR B_PID=$XHVD_PID B_LOG=$XHVD_LOG
 XHVD=$REAL_XHVD
 is "$(ip netns identify "$A_PID")" "$NSA" "xhvd A runs in $NSA"
 is "$(ip netns identify "$B_PID")" "$NSB" "xhvd B runs in $NSB"
-
-on() { # rundir cmd...
-    local dir=$1
-    shift
-    XHV_RUNDIR=$dir x "$@"
-}
-wait_console() { # dir domain regex count secs (as in migrate.sh)
-    local have want got
-    have=$(XHV_RUNDIR=$1 "$XHV" console --log "$2" 2>/dev/null | grep -cE "$3")
-    want=$((have + $4))
-    got=$(XHV_RUNDIR=$1 timeout "$5" "$XHV" console "$2" </dev/null \
-        2>/dev/null | grep -m "$want" -cE "$3")
-    [ "${got:-0}" -ge "$want" ]
-}
-state_of() { # dir domain
-    on "$1" list
-    awk -v n="$2" '$1 == n {print $5; f=1} END {if (!f) print "none"}' <<<"$OUT"
-}
-no_fail() { # dir domain
-    on "$1" console --log "$2"
-    unlike "$OUT" 'FAIL' "$2 reports no failure"
-}
-audit_clean() { # dir label
-    on "$1" audit
-    like "$OUT" "^clean: 0 violations" "$2: the audit is clean"
-}
 
 # The receiver in B's namespace, on B's veth address (lib_tls.sh); the
 # sender CLI in A's, where that address is reachable.

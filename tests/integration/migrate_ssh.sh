@@ -11,6 +11,7 @@
 # on B, both audits clean.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_mig.sh"
 
 start_xhvd --mem 256M
 ok $? "xhvd A starts" || { done_testing; exit 1; }
@@ -18,29 +19,6 @@ A=$XHV_RUNDIR A_PID=$XHVD_PID A_LOG=$XHVD_LOG
 start_xhvd --mem 256M
 ok $? "xhvd B starts" || { done_testing; exit 1; }
 B=$XHV_RUNDIR B_PID=$XHVD_PID B_LOG=$XHVD_LOG
-
-on() { # rundir cmd...
-    local dir=$1
-    shift
-    XHV_RUNDIR=$dir x "$@"
-}
-wait_console() { # dir domain regex count secs (as in migrate.sh)
-    local have want got
-    have=$(XHV_RUNDIR=$1 "$XHV" console --log "$2" 2>/dev/null | grep -cE "$3")
-    want=$((have + $4))
-    got=$(XHV_RUNDIR=$1 timeout "$5" "$XHV" console "$2" </dev/null \
-        2>/dev/null | grep -m "$want" -cE "$3")
-    [ "${got:-0}" -ge "$want" ]
-}
-state_of() { # dir domain
-    on "$1" list
-    awk -v n="$2" '$1 == n {print $5; f=1} END {if (!f) print "none"}' <<<"$OUT"
-}
-count_doms() { on "$1" list; tail -n +2 <<<"$OUT" | wc -l; }
-audit_clean() { # dir label
-    on "$1" audit
-    like "$OUT" "^clean: 0 violations" "$2: the audit is clean"
-}
 
 # The ssh stand-in: logs its arguments, skips "-o VALUE" pairs and HOST,
 # and execs the rest (no shell in between, as ssh's remote shell would

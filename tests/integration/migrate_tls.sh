@@ -11,6 +11,7 @@
 # says why on stderr.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_mig.sh"
 . "$(dirname "$0")/lib_tls.sh"
 
 start_xhvd --mem 256M
@@ -22,29 +23,6 @@ B=$XHV_RUNDIR B_PID=$XHVD_PID B_LOG=$XHVD_LOG
 K=$WORK/tls
 tls_keys "$K" 127.0.0.1 || { done_testing; exit 1; }
 
-on() { # rundir cmd...
-    local dir=$1
-    shift
-    XHV_RUNDIR=$dir x "$@"
-}
-isnt() { ok "$([ "$1" != "$2" ] && echo 0 || echo 1)" "$3"; }
-wait_console() { # dir domain regex count secs (as in migrate.sh)
-    local have want got
-    have=$(XHV_RUNDIR=$1 "$XHV" console --log "$2" 2>/dev/null | grep -cE "$3")
-    want=$((have + $4))
-    got=$(XHV_RUNDIR=$1 timeout "$5" "$XHV" console "$2" </dev/null \
-        2>/dev/null | grep -m "$want" -cE "$3")
-    [ "${got:-0}" -ge "$want" ]
-}
-state_of() { # dir domain
-    on "$1" list
-    awk -v n="$2" '$1 == n {print $5; f=1} END {if (!f) print "none"}' <<<"$OUT"
-}
-count_doms() { on "$1" list; tail -n +2 <<<"$OUT" | wc -l; }
-audit_clean() { # dir label
-    on "$1" audit
-    like "$OUT" "^clean: 0 violations" "$2: the audit is clean"
-}
 PSK=(--tls-psk "$K/psk")
 SRV=(--tls-cert "$K/srv.pem" --tls-key "$K/srv.key" --tls-ca "$K/ca.pem")
 CLI=(--tls-cert "$K/cli.pem" --tls-key "$K/cli.key" --tls-ca "$K/ca.pem")
