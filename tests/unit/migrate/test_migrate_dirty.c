@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "hc_test.h"
+#include "memimg.h"
 #include "migrate/migrate.h"
 #include "xhv/public/event_channel.h"
 #include "xhv/public/hypercall.h"
@@ -30,43 +31,6 @@
 #define COPY_GPA   GPA_BUF2
 #define BALLOON_GF 0x40ULL /* replaced between the rounds */
 #define GONE_GF    0x41ULL /* given back between the rounds */
-
-/* The image, in memory. */
-struct membuf {
-    uint8_t *p;
-    size_t len, cap, off;
-};
-
-static int mem_write(void *opaque, void *buf, size_t len)
-{
-    struct membuf *m = opaque;
-
-    if (m->len + len > m->cap) {
-        size_t cap = (m->len + len) * 2;
-        uint8_t *p = realloc(m->p, cap);
-
-        if (!p)
-            return -ENOMEM;
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, buf, len);
-    m->len += len;
-    return 0;
-}
-
-static int mem_read(void *opaque, void *buf, size_t len)
-{
-    struct membuf *m = opaque;
-
-    if (m->off == m->len)
-        return -ENODATA;
-    if (len > m->len - m->off)
-        return -EPIPE;
-    memcpy(buf, m->p + m->off, len);
-    m->off += len;
-    return 0;
-}
 
 struct between {
     struct domain *d;
@@ -112,7 +76,7 @@ static void test_final_round_carries_xhv_writes(void **state)
         .count = 1, .name = "dst", .paused = true};
     struct migrate_restored out;
     struct migrate_stats st;
-    struct membuf m = {0};
+    struct memimg m = {0};
     struct mig_writer w;
     struct mig_reader r;
     evtchn_port_t p1;
@@ -134,7 +98,7 @@ static void test_final_round_carries_xhv_writes(void **state)
     memset(domain_shared_info(d)->evtchn_pending, 0,
            sizeof(domain_shared_info(d)->evtchn_pending));
 
-    mig_writer_init(&w, mem_write, &m);
+    mig_writer_init(&w, memimg_write, &m);
     assert_int_equal(migrate_save(&d, 1, &w, &o, &st, err, sizeof(err)), 0);
     assert_int_equal(b.calls, 1);
     assert_int_equal(st.dom[0].rounds, 2);
@@ -144,7 +108,7 @@ static void test_final_round_carries_xhv_writes(void **state)
     assert_int_equal(st.dom[0].pages[1], 4);
     tot = mm_owner_tot_pages(&d->mm);
 
-    mig_reader_init(&r, mem_read, &m);
+    mig_reader_init(&r, memimg_read, &m);
     assert_int_equal(migrate_restore(&r, &ro, &out, err, sizeof(err)), 0);
     mig_reader_fini(&r);
     assert_int_equal(out.nr, 1);
@@ -178,12 +142,12 @@ static void test_stop_and_copy_sends_all_once(void **state)
     struct domain *d = hc_setup(64, 8, "all", 4, 1);
     struct migrate_opts o = {.live = false, .max_rounds = 1};
     struct migrate_stats st;
-    struct membuf m = {0};
+    struct memimg m = {0};
     struct mig_writer w;
     char err[256] = "";
 
     (void)state;
-    mig_writer_init(&w, mem_write, &m);
+    mig_writer_init(&w, memimg_write, &m);
     assert_int_equal(migrate_save(&d, 1, &w, &o, &st, err, sizeof(err)), 0);
     assert_int_equal(st.dom[0].rounds, 1);
     assert_int_equal(st.dom[0].pages[0], mm_owner_tot_pages(&d->mm));

@@ -21,51 +21,11 @@
 
 #include "hc_test.h"
 #include "lib/fault.h"
+#include "memimg.h"
 #include "migrate/migrate.h"
 #include "xhv/public/hypercall.h"
 #include "xhv/public/vcpu.h"
 #include "xhv_test.h"
-
-/* The image, in memory; I/O is a fault site like a socket's. */
-struct membuf {
-    uint8_t *p;
-    size_t len, cap, off;
-};
-
-static int mem_write(void *opaque, void *buf, size_t len)
-{
-    struct membuf *m = opaque;
-
-    if (fault_fire("test_mig_write"))
-        return -EIO;
-    if (m->len + len > m->cap) {
-        size_t cap = (m->len + len) * 2;
-        uint8_t *p = realloc(m->p, cap);
-
-        if (!p)
-            return -ENOMEM;
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->len, buf, len);
-    m->len += len;
-    return 0;
-}
-
-static int mem_read(void *opaque, void *buf, size_t len)
-{
-    struct membuf *m = opaque;
-
-    if (fault_fire("test_mig_read"))
-        return -EIO;
-    if (m->off == m->len)
-        return -ENODATA;
-    if (len > m->len - m->off)
-        return -EPIPE;
-    memcpy(buf, m->p + m->off, len);
-    m->off += len;
-    return 0;
-}
 
 static struct domain *src;
 static evtchn_port_t src_port;
@@ -115,7 +75,7 @@ static void between(const struct migrate_progress *p, void *opaque)
 
 static int save_scenario(void *ctx)
 {
-    struct membuf *m = ctx;
+    struct memimg *m = ctx;
     struct migrate_opts o = {
         .live = true, .max_rounds = 2, .progress = between};
     struct migrate_stats st;
@@ -123,7 +83,7 @@ static int save_scenario(void *ctx)
     char err[256] = "";
 
     m->len = m->off = 0;
-    mig_writer_init(&w, mem_write, m);
+    mig_writer_init(&w, memimg_write, m);
     return migrate_save(&src, 1, &w, &o, &st, err, sizeof(err));
 }
 
@@ -141,7 +101,7 @@ static void save_check(void *ctx, int rc)
 
 static void test_save_fault_loop(void **state)
 {
-    struct membuf m = {0};
+    struct memimg m = {0};
     unsigned long points;
 
     (void)state;
@@ -154,7 +114,7 @@ static void test_save_fault_loop(void **state)
 
 static int restore_scenario(void *ctx)
 {
-    struct membuf *m = ctx;
+    struct memimg *m = ctx;
     struct migrate_restore_opts ro = {.count = 1, .name = "dst"};
     struct migrate_restored out;
     struct mig_reader r;
@@ -162,7 +122,7 @@ static int restore_scenario(void *ctx)
     int rc;
 
     m->off = 0;
-    mig_reader_init(&r, mem_read, m);
+    mig_reader_init(&r, memimg_read, m);
     rc = migrate_restore(&r, &ro, &out, err, sizeof(err));
     mig_reader_fini(&r);
     if (!rc) {
@@ -186,7 +146,7 @@ static void restore_check(void *ctx, int rc)
 
 static void test_restore_fault_loop(void **state)
 {
-    struct membuf m = {0};
+    struct memimg m = {0};
     unsigned long points;
 
     (void)state;
