@@ -42,6 +42,13 @@ static void sim_context(struct mig_writer *w, uint32_t nr_vcpus)
     assert_int_equal(mig_write_hvm_context(w, &ctx), 0);
 }
 
+/* XHV_PAGES as build() writes it; tests spoil it: counts, a second
+ * copy, or one before STATIC_DATA_END. */
+static struct mig_xhv_pages pages_rec = {
+    .tot_pages = 16, .max_pages = 16, .extra_pages = 1};
+static int pages_copies = 1;
+static bool pages_early;
+
 /* A whole image; mutate(): a hook to spoil the domain record. */
 static void build(struct mig_membuf *m, const uint64_t *pfns, uint32_t count,
                   uint32_t nr_data)
@@ -77,6 +84,8 @@ static void build(struct mig_membuf *m, const uint64_t *pfns, uint32_t count,
     assert_int_equal(mig_write_headers(&w), 0);
     rec(&w, MIG_REC_XHV_DOMAIN, &d, sizeof(d));
     rec(&w, 0x8123abcd, "skip me", 7); /* unknown optional */
+    if (pages_early)
+        rec(&w, MIG_REC_XHV_PAGES, &pages_rec, sizeof(pages_rec));
     rec(&w, MIG_REC_STATIC_DATA_END, NULL, 0);
     assert_int_equal(
         mig_write_page_data(&w, pfns, count, pages, nr_data * MIG_PAGE_SIZE),
@@ -87,6 +96,8 @@ static void build(struct mig_membuf *m, const uint64_t *pfns, uint32_t count,
     rec(&w, MIG_REC_XHV_VCPU, &v, sizeof(v));
     rec(&w, MIG_REC_XHV_EVTCHN, &ev, sizeof(ev));
     rec(&w, MIG_REC_XHV_CONSOLE, &con, sizeof(con.h) + 5);
+    for (int i = 0; i < pages_copies; i++)
+        rec(&w, MIG_REC_XHV_PAGES, &pages_rec, sizeof(pages_rec));
     rec(&w, MIG_REC_END, NULL, 0);
     assert_int_equal(w.bytes % 8, 0);
     assert_int_equal(w.bytes, m->len);
@@ -143,9 +154,11 @@ static void test_round_trip(void **state)
             assert_string_equal(it.u.domain->name, "guest");
         if (it.type == MIG_REC_XHV_CONSOLE)
             assert_memory_equal(it.u.console.ring, "hello", 5);
+        if (it.type == MIG_REC_XHV_PAGES)
+            assert_int_equal(it.u.pages_end->extra_pages, 1);
         n++;
     } while (it.type != MIG_REC_END);
-    assert_int_equal(n, 10); /* the unknown optional one skipped */
+    assert_int_equal(n, 11); /* the unknown optional one skipped */
     assert_int_equal(r.nr_skipped, 1);
     /* Clean end of input where the next image would start. */
     assert_int_equal(mig_read_headers(&r), -ENODATA);
@@ -226,6 +239,39 @@ static void test_record_refusals(void **state)
     /* END with a body where XHV_DOMAIN was. */
     expect_refusal(&m, 40, &end, 4, -EINVAL, "END");
     mig_membuf_free(&m);
+}
+
+/* XHV_PAGES: the end's page counts, once, after STATIC_DATA_END, and
+ * no more pages than the maximum. */
+static void test_pages_refusals(void **state)
+{
+    struct mig_membuf m;
+    unsigned int recs;
+    char msg[MIG_ERR_MAX];
+
+    (void)state;
+    build(&m, good_pfns, 3, 2);
+    assert_int_equal(read_all(m.buf, m.len, &recs, msg, sizeof(msg)), 0);
+    mig_membuf_free(&m);
+    pages_rec.tot_pages = 17;
+    build(&m, good_pfns, 3, 2);
+    assert_int_equal(read_all(m.buf, m.len, &recs, msg, sizeof(msg)), -EINVAL);
+    assert_non_null(strstr(msg, "XHV_PAGES"));
+    assert_non_null(strstr(msg, "more than its maximum"));
+    mig_membuf_free(&m);
+    pages_rec.tot_pages = 16;
+    pages_copies = 2;
+    build(&m, good_pfns, 3, 2);
+    assert_int_equal(read_all(m.buf, m.len, &recs, msg, sizeof(msg)), -EINVAL);
+    assert_non_null(strstr(msg, "given twice"));
+    mig_membuf_free(&m);
+    pages_copies = 1;
+    pages_early = true;
+    build(&m, good_pfns, 3, 2);
+    assert_int_equal(read_all(m.buf, m.len, &recs, msg, sizeof(msg)), -EINVAL);
+    assert_non_null(strstr(msg, "before STATIC_DATA_END"));
+    mig_membuf_free(&m);
+    pages_early = false;
 }
 
 static void test_page_data_refusals(void **state)
@@ -310,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_truncated_everywhere),
         cmocka_unit_test(test_header_refusals),
         cmocka_unit_test(test_record_refusals),
+        cmocka_unit_test(test_pages_refusals),
         cmocka_unit_test(test_page_data_refusals),
         cmocka_unit_test(test_alloc_faults),
         cmocka_unit_test(test_regress_zero_length_first_record),
