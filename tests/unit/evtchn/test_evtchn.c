@@ -26,22 +26,14 @@ static struct domain *da, *db;
 static int setup(void **state)
 {
     (void)state;
-    xt_mm_setup(64, 4);
-    da = hc_domain_create("ea", 4, 2);
-    db = hc_domain_create("eb", 4, 2);
+    hc_pair_setup("e", &da, &db);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (da)
-        hc_domain_destroy(da);
-    if (db)
-        hc_domain_destroy(db);
-    da = db = NULL;
-    xt_assert_audit_clean();
-    xt_mm_teardown();
+    hc_pair_teardown(&da, &db);
     return 0;
 }
 

@@ -58,6 +58,28 @@ struct domain *hc_setup(uint64_t mem_mib, uint64_t scratch_mib,
     return hc_domain_create(name, dom_mib, vcpus);
 }
 
+void hc_pair_setup(const char *prefix, struct domain **a, struct domain **b)
+{
+    char name[32];
+
+    xt_mm_setup(64, 4);
+    snprintf(name, sizeof(name), "%sa", prefix);
+    *a = hc_domain_create(name, 4, 2);
+    snprintf(name, sizeof(name), "%sb", prefix);
+    *b = hc_domain_create(name, 4, 2);
+}
+
+void hc_pair_teardown(struct domain **a, struct domain **b)
+{
+    if (*a)
+        hc_domain_destroy(*a);
+    if (*b)
+        hc_domain_destroy(*b);
+    *a = *b = NULL;
+    xt_assert_audit_clean();
+    xt_mm_teardown();
+}
+
 void hc_teardown(struct domain **d)
 {
     if (*d)

@@ -32,6 +32,13 @@ long hc_call(struct domain *d, uint64_t op, uint64_t a0, uint64_t a1,
 struct domain *hc_setup(uint64_t mem_mib, uint64_t scratch_mib,
                         const char *name, uint64_t dom_mib, unsigned int vcpus);
 void hc_teardown(struct domain **d);
+/*
+ * Two domains of 4 MiB and 2 vCPUs each, named prefix + "a" and + "b", in
+ * 64 MiB of machine memory (the event-channel tests' fixture); the
+ * teardown destroys what is left of them, audits and tears down.
+ */
+void hc_pair_setup(const char *prefix, struct domain **a, struct domain **b);
+void hc_pair_teardown(struct domain **a, struct domain **b);
 /* Host pointer to guest memory (asserts it is mapped). */
 void *hc_mem(struct domain *d, uint64_t gpa);
 
