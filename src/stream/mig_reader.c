@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "lib/alloc.h"
@@ -337,19 +338,35 @@ static int extra_page(struct mig_reader *r, const struct rec *c,
     return 0;
 }
 
+/* What every per-vCPU record must be: its size, for a vCPU the domain
+ * has, once (seen: that record kind's bitmap; the caller sets the bit).
+ * Its vCPU id is the u32 at id_off. */
+static int vcpu_record(struct mig_reader *r, const struct rec *c,
+                       uint64_t rec_off, size_t size, size_t id_off,
+                       const uint8_t *seen)
+{
+    uint32_t vcpu_id;
+
+    if (c->len != size)
+        return RFAIL(r, c->type, -EINVAL, "%u bytes, not %zu", c->len, size);
+    memcpy(&vcpu_id, c->body + id_off, sizeof(vcpu_id));
+    if (vcpu_id >= r->nr_vcpus)
+        return RFAIL(r, c->type, -EINVAL, "vCPU %u of a %u-vCPU domain",
+                     vcpu_id, r->nr_vcpus);
+    if (seen[vcpu_id / 8] & (1u << (vcpu_id % 8)))
+        return RFAIL(r, c->type, -EINVAL, "vCPU %u given twice", vcpu_id);
+    return 0;
+}
+
 static int xhv_vcpu(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
                     struct mig_item *it)
 {
     const struct mig_xhv_vcpu *v = (const void *)c->body;
+    int rc = vcpu_record(r, c, rec_off, sizeof(*v),
+                         offsetof(struct mig_xhv_vcpu, vcpu_id), r->vcpu_seen);
 
-    if (c->len != sizeof(*v))
-        return RFAIL(r, c->type, -EINVAL, "%u bytes, not %zu", c->len,
-                     sizeof(*v));
-    if (v->vcpu_id >= r->nr_vcpus)
-        return RFAIL(r, c->type, -EINVAL, "vCPU %u of a %u-vCPU domain",
-                     v->vcpu_id, r->nr_vcpus);
-    if (r->vcpu_seen[v->vcpu_id / 8] & (1u << (v->vcpu_id % 8)))
-        return RFAIL(r, c->type, -EINVAL, "vCPU %u given twice", v->vcpu_id);
+    if (rc)
+        return rc;
     if (v->_res1 || v->online > 1 || v->singleshot_armed > 1 ||
         v->runstate_state > 3)
         return RFAIL(r, c->type, -EINVAL, "vCPU %u: a flag out of range",
@@ -591,15 +608,12 @@ static int kvm_vcpu(struct mig_reader *r, const struct rec *c, uint64_t rec_off,
                     struct mig_item *it)
 {
     const struct mig_xhv_kvm_vcpu *v = (const void *)c->body;
+    int rc = vcpu_record(r, c, rec_off, sizeof(*v),
+                         offsetof(struct mig_xhv_kvm_vcpu, vcpu_id),
+                         r->kvm_vcpu_seen);
 
-    if (c->len != sizeof(*v))
-        return RFAIL(r, c->type, -EINVAL, "%u bytes, not %zu", c->len,
-                     sizeof(*v));
-    if (v->vcpu_id >= r->nr_vcpus)
-        return RFAIL(r, c->type, -EINVAL, "vCPU %u of a %u-vCPU domain",
-                     v->vcpu_id, r->nr_vcpus);
-    if (r->kvm_vcpu_seen[v->vcpu_id / 8] & (1u << (v->vcpu_id % 8)))
-        return RFAIL(r, c->type, -EINVAL, "vCPU %u given twice", v->vcpu_id);
+    if (rc)
+        return rc;
     if (v->_res1 || v->mp_state > MIG_KVM_MP_STATE_MAX || v->nmi_pending > 1 ||
         v->nmi_masked > 1 || v->interrupt_shadow > 3)
         return RFAIL(r, c->type, -EINVAL, "vCPU %u: a field out of range",
